@@ -1,0 +1,36 @@
+"""The SmartBrain API: a Flask app factory."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from backend.config import Config
+
+
+def create_app(config: Config | None = None) -> Flask:
+    """Build the API. `config.redis_url` must be set (the caller starts any embedded server)."""
+    from backend.blueprints import auth, health, profile, sessions
+    from backend.errors import register_error_handlers
+    from backend.extensions import db, redis_store, tokens
+
+    config = config or Config()
+    if not config.redis_url:
+        raise ValueError("SMARTBRAIN_REDIS_URL is not set and no embedded server was started")
+    app = Flask(__name__)
+    app.config.update(
+        DATABASE_URL=config.database_url,
+        REDIS_URL=config.redis_url,
+        BCRYPT_ROUNDS=config.bcrypt_rounds,
+        SESSION_IDLE_SECONDS=config.session_idle_seconds,
+        SESSION_MAX_SECONDS=config.session_max_seconds,
+        MAX_CONTENT_LENGTH=config.max_body_bytes,
+        ALLOW_PRIVATE_URLS=config.allow_private_urls,
+    )
+    app.json.sort_keys = False
+    db.init_app(app)
+    redis_store.init_app(app)
+    tokens.init_app(app)
+    register_error_handlers(app)
+    for blueprint in (auth.bp, sessions.bp, profile.bp, health.bp):
+        app.register_blueprint(blueprint)
+    return app

@@ -1,0 +1,141 @@
+"""What a user can do with their account, independent of HTTP."""
+
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from backend.errors import ApiError
+from backend.extensions import db
+from backend.models import Login, User
+from backend.passwords import dummy_hash, verify_password
+from backend.schemas import ProfileFields
+
+_dummy_hashes: dict[int, str] = {}
+
+
+def _rounds() -> int:
+    return current_app.config["BCRYPT_ROUNDS"]
+
+
+def _credentials_error() -> ApiError:
+    return ApiError(400, "invalid_credentials", "Wrong email or password.")
+
+
+def register(name: str, email: str, password: str) -> User:
+    """Create a user and their login in one transaction; 409 when the email is taken."""
+    email = email.lower()
+    session = db.session
+    taken = session.scalar(select(Login.id).where(func.lower(Login.email) == email).limit(1))
+    if taken is not None:
+        raise _email_taken()
+    login = Login(email=email)
+    login.set_password(password, _rounds())
+    user = User(name=name, email=email, entries=0)
+    session.add_all([login, user])
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise _email_taken() from None
+    return user
+
+
+def _email_taken() -> ApiError:
+    return ApiError(
+        409,
+        "email_taken",
+        "An account with this email already exists.",
+        {"email": "An account with this email already exists."},
+    )
+
+
+def authenticate(email: str, password: str) -> User:
+    """The user whose email and password match; the same error, and cost, otherwise."""
+    session = db.session
+    row = session.execute(
+        select(Login, User)
+        .join(User, func.lower(User.email) == func.lower(Login.email))
+        .where(func.lower(Login.email) == email.lower())
+        .limit(1)
+    ).first()
+    if row is None:
+        verify_password(password, _dummy_hash())
+        raise _credentials_error()
+    login, user = row
+    if not login.check_password(password):
+        raise _credentials_error()
+    if login.needs_rehash:
+        login.set_password(password, _rounds())
+        session.commit()
+    return user
+
+
+def _dummy_hash() -> str:
+    rounds = _rounds()
+    if rounds not in _dummy_hashes:
+        _dummy_hashes[rounds] = dummy_hash(rounds)
+    return _dummy_hashes[rounds]
+
+
+def get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:  # the account was deleted while a session of it lived on
+        raise ApiError(401, "unauthorized", "Your session has ended. Please sign in again.")
+    return user
+
+
+def _login_of(user: User) -> Login | None:
+    return db.session.scalar(
+        select(Login).where(func.lower(Login.email) == user.email.lower()).limit(1)
+    )
+
+
+def check_current_password(user: User, password: str, field: str) -> Login:
+    """The user's login when `password` is theirs; a 400 on `field` otherwise."""
+    login = _login_of(user)
+    if login is None or not login.check_password(password):
+        raise ApiError(
+            400,
+            "invalid_credentials",
+            "Your current password is not correct.",
+            {field: "This is not your current password."},
+        )
+    return login
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    login = check_current_password(user, current, "currentPassword")
+    login.set_password(new, _rounds())
+    db.session.commit()
+
+
+def update_profile(user: User, fields: ProfileFields) -> User:
+    """Save the fields the client sent; absent ones stay as they are."""
+    for name in fields.model_fields_set & {"name", "age", "pet"}:
+        value = getattr(fields, name)
+        if name == "name" and value is None:
+            raise ApiError(
+                400,
+                "invalid_input",
+                "Please check the highlighted fields.",
+                {"name": "Name may not be empty."},
+            )
+        setattr(user, name, value)
+    db.session.commit()
+    return user
+
+
+def count_entry(user_id: int) -> int:
+    """Add one to the user's entries atomically and return the new count."""
+    entries = db.session.execute(
+        update(User)
+        .where(User.id == user_id)
+        .values(entries=User.entries + 1)
+        .returning(User.entries)
+    ).scalar_one_or_none()
+    db.session.commit()
+    if entries is None:
+        raise ApiError(401, "unauthorized", "Your session has ended. Please sign in again.")
+    return int(entries)

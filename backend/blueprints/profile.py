@@ -1,0 +1,39 @@
+"""The user's own profile and entry count (the original /profile and /image contract)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, jsonify
+
+from backend import accounts
+from backend.auth import require_auth, require_own_user
+from backend.schemas import ImageBody, ProfileBody
+from backend.validation import parse_body
+
+bp = Blueprint("profile", __name__)
+
+
+@bp.get("/profile/<int:user_id>")
+@require_auth
+def get_profile(user_id: int):
+    """The signed-in user's profile."""
+    require_own_user(user_id)
+    return accounts.get_user(user_id).to_json()
+
+
+@bp.post("/profile/<int:user_id>")
+@require_auth
+def update_profile(user_id: int):
+    """Save name, age and pet; fields left out stay unchanged."""
+    require_own_user(user_id)
+    body = parse_body(ProfileBody)
+    accounts.update_profile(accounts.get_user(user_id), body.form_input)
+    return jsonify("success")
+
+
+@bp.put("/image")
+@require_auth
+def count_entry():
+    """Count one more entry for the signed-in user and return the new count."""
+    body = parse_body(ImageBody)
+    require_own_user(body.id)
+    return jsonify(accounts.count_entry(g.user_id))

@@ -1,0 +1,67 @@
+"""The user's sessions: list, revoke one, revoke all, and change the password."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, g
+
+from backend import accounts
+from backend.auth import require_auth
+from backend.errors import ApiError
+from backend.extensions import tokens
+from backend.schemas import ChangePasswordBody, PasswordBody
+from backend.token_store import SessionInfo
+from backend.validation import parse_body
+
+bp = Blueprint("sessions", __name__)
+
+
+def _iso(ms: int) -> str:
+    moment = datetime.fromtimestamp(ms / 1000, tz=UTC)
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _session_json(info: SessionInfo) -> dict:
+    return {
+        "id": info.session_id,
+        "device": info.device,
+        "created": _iso(info.created_ms),
+        "lastUsed": _iso(info.last_used_ms),
+        "current": info.session_id == g.session_id,
+    }
+
+
+@bp.get("/sessions")
+@require_auth
+def list_sessions():
+    """The signed-in user's live sessions, newest first."""
+    return {"sessions": [_session_json(s) for s in tokens.store.sessions(g.user_id)]}
+
+
+@bp.delete("/sessions/<session_id>")
+@require_auth
+def revoke_session(session_id: str):
+    """End one of the user's own sessions."""
+    if not tokens.store.revoke_session(g.user_id, session_id):
+        raise ApiError(404, "not_found", "That session has already ended.")
+    return {"success": True}
+
+
+@bp.post("/signout/everywhere")
+@require_auth
+def sign_out_everywhere():
+    """End every session of the user, this one included; needs the current password."""
+    body = parse_body(PasswordBody)
+    accounts.check_current_password(accounts.get_user(g.user_id), body.password, "password")
+    return {"success": True, "revoked": tokens.store.revoke_all(g.user_id)}
+
+
+@bp.post("/password")
+@require_auth
+def change_password():
+    """Change the password; every other session ends."""
+    body = parse_body(ChangePasswordBody)
+    accounts.change_password(accounts.get_user(g.user_id), body.current_password, body.new_password)
+    tokens.store.revoke_all(g.user_id, keep_session_id=g.session_id)
+    return {"success": True}

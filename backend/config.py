@@ -1,0 +1,43 @@
+"""Configuration read from the environment, with defaults that run on a fresh machine."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from platformdirs import user_data_dir
+
+
+def _int(environ: Mapping[str, str], name: str, default: int) -> int:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def _flag(environ: Mapping[str, str], name: str) -> bool:
+    return environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Settings for one backend process; every field comes from a SMARTBRAIN_* variable."""
+
+    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+        env = os.environ if environ is None else environ
+        self.data_dir = Path(env.get("SMARTBRAIN_DATA_DIR") or user_data_dir("SmartBrain", False))
+        self.database_url = env.get("SMARTBRAIN_DATABASE_URL") or (
+            f"sqlite:///{self.data_dir / 'smartbrain.db'}"
+        )
+        # None means "start the embedded server" (only `serve` does that).
+        self.redis_url: str | None = env.get("SMARTBRAIN_REDIS_URL") or None
+        self.bcrypt_rounds = _int(env, "SMARTBRAIN_BCRYPT_ROUNDS", 12)
+        if not 4 <= self.bcrypt_rounds <= 31:
+            raise ValueError("SMARTBRAIN_BCRYPT_ROUNDS must be between 4 and 31")
+        self.session_idle_seconds = _int(env, "SMARTBRAIN_SESSION_IDLE_SECONDS", 14 * 24 * 3600)
+        self.session_max_seconds = _int(env, "SMARTBRAIN_SESSION_MAX_SECONDS", 90 * 24 * 3600)
+        self.max_body_bytes = _int(env, "SMARTBRAIN_MAX_BODY_BYTES", 1024 * 1024)
+        self.allow_private_urls = _flag(env, "SMARTBRAIN_ALLOW_PRIVATE_URLS")

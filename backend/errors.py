@@ -1,0 +1,97 @@
+"""One JSON error shape, made here: {"error": {"code", "message", "fields"?}}."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify
+from redis.exceptions import RedisError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+    431: "headers_too_large",
+    503: "unavailable",
+}
+
+_MESSAGES = {
+    400: "The request could not be understood.",
+    401: "Please sign in.",
+    403: "You may not do that.",
+    404: "There is nothing here.",
+    405: "That method is not allowed here.",
+    413: "The request is too large.",
+    503: "The service is unavailable right now. Please try again shortly.",
+}
+
+
+class ApiError(Exception):
+    """An error a view raises; the handler turns it into the JSON error shape."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        fields: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.fields = fields
+
+
+def error_response(status: int, code: str, message: str, fields: dict[str, str] | None = None):
+    body: dict = {"code": code, "message": message}
+    if fields:
+        body["fields"] = fields
+    return jsonify({"error": body}), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def on_api_error(error: ApiError):
+        return error_response(error.status, error.code, error.message, error.fields)
+
+    @app.errorhandler(HTTPException)
+    def on_http_exception(error: HTTPException):
+        status = error.code or 500
+        response = error_response(
+            status,
+            _CODES.get(status, "error"),
+            _MESSAGES.get(status, error.description or "The request failed."),
+        )
+        if status == 405 and error.valid_methods:
+            response[0].headers["Allow"] = ", ".join(error.valid_methods)
+        return response
+
+    @app.errorhandler(RedisError)
+    def on_redis_error(error: RedisError):
+        log.warning("Redis unavailable: %s", type(error).__name__)
+        return error_response(503, "unavailable", _MESSAGES[503])
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(DBAPIError)
+    def on_database_error(error: DBAPIError):
+        if isinstance(error, OperationalError) or error.connection_invalidated:
+            log.warning("Database unavailable: %s", type(error.orig).__name__)
+            return error_response(503, "unavailable", _MESSAGES[503])
+        log.exception("Database error")
+        return error_response(500, "internal", "Something went wrong on our side.")
+
+    @app.errorhandler(Exception)
+    def on_unexpected(error: Exception):
+        log.exception("Unhandled error")
+        return error_response(500, "internal", "Something went wrong on our side.")

@@ -1,0 +1,32 @@
+"""Profile fields age and pet, and case-insensitive email look-ups.
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-25
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    inspector = sa.inspect(op.get_bind())
+    columns = {column["name"] for column in inspector.get_columns("users")}
+    if "age" not in columns:
+        op.add_column("users", sa.Column("age", sa.Integer, nullable=True))
+    if "pet" not in columns:
+        op.add_column("users", sa.Column("pet", sa.Text, nullable=True))
+    op.create_index("ix_users_email_lower", "users", [sa.text("lower(email)")])
+    op.create_index("ix_login_email_lower", "login", [sa.text("lower(email)")])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_login_email_lower", "login")
+    op.drop_index("ix_users_email_lower", "users")
+    op.drop_column("users", "pet")
+    op.drop_column("users", "age")

@@ -1,0 +1,69 @@
+"""The original SmartBrain schema (`users`, `login`), plus the profile's `age` and `pet`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import BigInteger, DateTime, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from backend.passwords import hash_password, is_legacy_hash, verify_password
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(100))
+    email: Mapped[str] = mapped_column(Text, unique=True)
+    entries: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    joined: Mapped[datetime] = mapped_column(DateTime, default=_utc_now)
+    age: Mapped[int | None] = mapped_column(Integer)
+    pet: Mapped[str | None] = mapped_column(Text)
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "email": self.email,
+            "entries": int(self.entries or 0),
+            "joined": _iso_utc(self.joined),
+            "age": self.age,
+            "pet": self.pet,
+        }
+
+
+class Login(Base):
+    """A user's credentials, joined to `users` by email as in the original schema."""
+
+    __tablename__ = "login"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hash: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str] = mapped_column(Text, unique=True)
+
+    def set_password(self, password: str, rounds: int) -> None:
+        self.hash = hash_password(password, rounds)
+
+    def check_password(self, password: str) -> bool:
+        return verify_password(password, self.hash)
+
+    @property
+    def needs_rehash(self) -> bool:
+        return is_legacy_hash(self.hash)
+
+
+def _iso_utc(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")

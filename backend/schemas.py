@@ -1,0 +1,118 @@
+"""The request bodies, validated by pydantic; the same models will describe the API."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 1024
+
+
+def _email(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("Enter your email address.")
+    email = value.strip()
+    if len(email) > 254 or not _EMAIL.match(email):
+        raise ValueError("Enter a valid email address.")
+    return email
+
+
+def _text(value: Any) -> Any:
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("Text may not contain NUL characters.")
+    return value
+
+
+def _optional_age(value: Any) -> int | None:
+    """A whole number 0-150, also written as text ("31"); null or "" clears it."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        raise ValueError("Age must be a whole number.")
+    if isinstance(value, str):
+        if not value.strip().isascii() or not value.strip().isdigit():
+            raise ValueError("Age must be a whole number.")
+        value = int(value.strip())
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if not isinstance(value, int):
+        raise ValueError("Age must be a whole number.")
+    if not 0 <= value <= 150:
+        raise ValueError("Age must be between 0 and 150.")
+    return value
+
+
+def _optional_pet(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError("Pet must be text.")
+    value = _text(value).strip()
+    if len(value) > 100:
+        raise ValueError("Pet must be at most 100 characters.")
+    return value or None
+
+
+Email = Annotated[str, BeforeValidator(_email)]
+Name = Annotated[
+    str,
+    BeforeValidator(_text),
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100, strict=True),
+]
+NewPassword = Annotated[
+    str,
+    BeforeValidator(_text),
+    StringConstraints(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH, strict=True),
+]
+AnyPassword = Annotated[
+    str,
+    BeforeValidator(_text),
+    StringConstraints(min_length=1, max_length=MAX_PASSWORD_LENGTH, strict=True),
+]
+Device = Annotated[str, BeforeValidator(_text), StringConstraints(max_length=100, strict=True)]
+Age = Annotated[int | None, BeforeValidator(_optional_age)]
+Pet = Annotated[str | None, BeforeValidator(_optional_pet)]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="ignore", strict=True)
+
+
+class RegisterBody(Body):
+    name: Name
+    email: Email
+    password: NewPassword
+    device: Device | None = None
+
+
+class SignInBody(Body):
+    email: Email
+    password: AnyPassword
+    device: Device | None = None
+
+
+class PasswordBody(Body):
+    password: AnyPassword
+
+
+class ChangePasswordBody(Body):
+    current_password: AnyPassword = Field(alias="currentPassword")
+    new_password: NewPassword = Field(alias="newPassword")
+
+
+class ProfileFields(Body):
+    name: Name | None = None
+    age: Age = None
+    pet: Pet = None
+
+
+class ProfileBody(Body):
+    form_input: ProfileFields = Field(alias="formInput")
+
+
+class ImageBody(Body):
+    id: int | None = None

@@ -1,0 +1,58 @@
+"""`main.py serve`: the API on this computer, with the embedded defaults when unconfigured."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+
+from werkzeug.serving import make_server
+
+from backend import create_app
+from backend.config import Config
+from backend.embedded_redis import EmbeddedRedis
+from backend.migrate import upgrade
+
+READY_LINE = "SmartBrain backend listening on {url}"
+
+
+def _stop_on_sigterm() -> None:
+    def handler(_signum, _frame):
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+def _exit_when_stdin_closes(server) -> None:
+    """Stop serving when the parent that holds our stdin goes away, even if it crashed."""
+
+    def watch() -> None:
+        while sys.stdin.buffer.read(4096):
+            pass
+        server.shutdown()
+
+    threading.Thread(target=watch, name="stdin-watch", daemon=True).start()
+
+
+def serve(host: str, port: int, exit_with_parent: bool = False) -> None:
+    """Serve until interrupted; prints READY_LINE once the API accepts requests."""
+    _stop_on_sigterm()
+    config = Config()
+    config.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    embedded = None
+    try:
+        if not config.redis_url:
+            embedded = EmbeddedRedis(config.data_dir / "redis")
+            config.redis_url = embedded.start()
+        upgrade(config.database_url)
+        server = make_server(host, port, create_app(config), threaded=True)
+        if exit_with_parent:
+            _exit_when_stdin_closes(server)
+        url = f"http://{host if ':' not in host else f'[{host}]'}:{server.server_port}"
+        print(READY_LINE.format(url=url), flush=True)
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if embedded is not None:
+            embedded.stop()

@@ -1,0 +1,53 @@
+"""Turn a request's JSON body into a validated model, or a 400 in the one error shape."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from flask import request
+from pydantic import BaseModel, ValidationError
+
+from backend.errors import ApiError
+
+Model = TypeVar("Model", bound=BaseModel)
+
+_TYPE_MESSAGES = {
+    "missing": "This field is required.",
+    "string_type": "This must be text.",
+    "int_type": "This must be a whole number.",
+    "string_too_short": "This is too short.",
+    "string_too_long": "This is too long.",
+    "model_type": "This must be an object.",
+}
+
+
+def _message(error: dict) -> str:
+    if error["type"] == "value_error":
+        return str(error["ctx"]["error"])
+    if error["type"] == "string_too_short" and error["loc"][-1] in {"password", "newPassword"}:
+        return f"Use at least {error['ctx']['min_length']} characters."
+    if error["type"] == "string_too_short":
+        return "This field is required."
+    return _TYPE_MESSAGES.get(error["type"], "This value is not valid.")
+
+
+def json_body() -> dict:
+    """The request's JSON object; anything else is a 400 invalid_json."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ApiError(400, "invalid_json", "The request body must be a JSON object.")
+    return data
+
+
+def parse_body(model: type[Model]) -> Model:
+    """Validate the JSON body against `model`; field errors come back keyed by field name."""
+    try:
+        return model.model_validate(json_body())
+    except ValidationError as error:
+        fields: dict[str, str] = {}
+        for item in error.errors(include_url=False):
+            name = str(item["loc"][-1]) if item["loc"] else "body"
+            fields.setdefault(name, _message(item))
+        raise ApiError(
+            400, "invalid_input", "Please check the highlighted fields.", fields
+        ) from None

@@ -1,0 +1,48 @@
+"""SmartBrain's command line: the desktop app, the API server, and database migrations."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="smartbrain", description="Find the faces in a photo.")
+    parser.add_argument("--server", metavar="URL", help="use the SmartBrain backend at URL")
+    commands = parser.add_subparsers(dest="command")
+    serve = commands.add_parser("serve", help="serve the API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=3000, help="0 picks a free port")
+    serve.add_argument(
+        "--exit-with-parent", action="store_true", help="stop when standard input closes"
+    )
+    db = commands.add_parser("db", help="manage the database")
+    db.add_argument("action", choices=["upgrade"])
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "serve":
+        from backend.server import serve
+
+        serve(args.host, args.port, exit_with_parent=args.exit_with_parent)
+        return 0
+    if args.command == "db":
+        from backend.config import Config
+        from backend.migrate import upgrade
+
+        upgrade(Config().database_url)
+        print("The database is up to date.")
+        return 0
+    return run_app(args.server)
+
+
+def run_app(server_url: str | None = None) -> int:
+    from desktop.app import run
+
+    return run(server_url)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
