@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 MIN_PASSWORD_LENGTH = 8
@@ -25,6 +25,38 @@ def _text(value: Any) -> Any:
     if isinstance(value, str) and "\x00" in value:
         raise ValueError("Text may not contain NUL characters.")
     return value
+
+
+def _any_password(value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError("Enter your password.")
+    if len(value) > MAX_PASSWORD_LENGTH:
+        raise ValueError(f"Use at most {MAX_PASSWORD_LENGTH} characters.")
+    return _text(value)
+
+
+def _new_password(value: Any) -> str:
+    password = _any_password(value)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"Use at least {MIN_PASSWORD_LENGTH} characters.")
+    return password
+
+
+def _device(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("Device must be text.")
+    return _text(value).strip()[:100]
+
+
+def _name(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("Enter your name.")
+    name = _text(value).strip()
+    if not name:
+        raise ValueError("Enter your name.")
+    if len(name) > 100:
+        raise ValueError("Use at most 100 characters.")
+    return name
 
 
 def _optional_age(value: Any) -> int | None:
@@ -58,22 +90,10 @@ def _optional_pet(value: Any) -> str | None:
 
 
 Email = Annotated[str, BeforeValidator(_email)]
-Name = Annotated[
-    str,
-    BeforeValidator(_text),
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=100, strict=True),
-]
-NewPassword = Annotated[
-    str,
-    BeforeValidator(_text),
-    StringConstraints(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH, strict=True),
-]
-AnyPassword = Annotated[
-    str,
-    BeforeValidator(_text),
-    StringConstraints(min_length=1, max_length=MAX_PASSWORD_LENGTH, strict=True),
-]
-Device = Annotated[str, BeforeValidator(_text), StringConstraints(max_length=100, strict=True)]
+Name = Annotated[str, BeforeValidator(_name)]
+NewPassword = Annotated[str, BeforeValidator(_new_password)]
+AnyPassword = Annotated[str, BeforeValidator(_any_password)]
+Device = Annotated[str, BeforeValidator(_device)]
 Age = Annotated[int | None, BeforeValidator(_optional_age)]
 Pet = Annotated[str | None, BeforeValidator(_optional_pet)]
 

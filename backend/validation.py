@@ -13,10 +13,7 @@ Model = TypeVar("Model", bound=BaseModel)
 
 _TYPE_MESSAGES = {
     "missing": "This field is required.",
-    "string_type": "This must be text.",
     "int_type": "This must be a whole number.",
-    "string_too_short": "This is too short.",
-    "string_too_long": "This is too long.",
     "model_type": "This must be an object.",
 }
 
@@ -24,10 +21,6 @@ _TYPE_MESSAGES = {
 def _message(error: dict) -> str:
     if error["type"] == "value_error":
         return str(error["ctx"]["error"])
-    if error["type"] == "string_too_short" and error["loc"][-1] in {"password", "newPassword"}:
-        return f"Use at least {error['ctx']['min_length']} characters."
-    if error["type"] == "string_too_short":
-        return "This field is required."
     return _TYPE_MESSAGES.get(error["type"], "This value is not valid.")
 
 

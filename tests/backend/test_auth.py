@@ -1,0 +1,123 @@
+"""Register, sign in, restore and sign out: every token's life end to end."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import TEST_PASSWORD
+
+USER_FIELDS = {"id", "name", "email", "entries", "joined", "age", "pet"}
+
+
+def sign_in(client, email, password=TEST_PASSWORD, **extra):
+    return client.post("/signin", json={"email": email, "password": password, **extra})
+
+
+def test_register_answers_with_a_session_and_the_user_at_the_top_level(client):
+    response = client.post(
+        "/register", json={"name": "Dana", "email": "dana@example.com", "password": TEST_PASSWORD}
+    )
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["success"] == "true"
+    assert set(body["user"]) == USER_FIELDS
+    assert body["id"] == body["userId"] == body["user"]["id"]
+    assert body["name"] == "Dana" and body["entries"] == 0
+    assert len(body["token"]) >= 43  # 256 bits, base64url
+    profile = client.get(f"/profile/{body['id']}", headers={"Authorization": body["token"]})
+    assert profile.status_code == 200
+
+
+def test_sign_in_shape_and_a_new_token_each_time(client, auth):
+    first = sign_in(client, auth.user["email"])
+    second = sign_in(client, auth.user["email"])
+    assert first.status_code == second.status_code == 200
+    body = first.get_json()
+    assert body["success"] == "true"
+    assert body["userId"] == auth.user["id"]
+    assert set(body["user"]) == USER_FIELDS
+    assert len({auth.token, body["token"], second.get_json()["token"]}) == 3
+
+
+def test_email_is_case_insensitive_for_sign_in_and_registration(client, accounts):
+    accounts.register(email="Mixed.Case@Example.com")
+    assert sign_in(client, "mixed.case@EXAMPLE.com").status_code == 200
+    again = client.post(
+        "/register",
+        json={"name": "Other", "email": "MIXED.case@example.COM", "password": TEST_PASSWORD},
+    )
+    assert again.status_code == 409
+    assert again.get_json()["error"]["code"] == "email_taken"
+    assert "email" in again.get_json()["error"]["fields"]
+
+
+def test_unknown_email_and_wrong_password_answer_exactly_alike(client, auth):
+    wrong_password = sign_in(client, auth.user["email"], "not the password")
+    unknown_email = sign_in(client, "nobody@example.com", "not the password")
+    assert wrong_password.status_code == unknown_email.status_code == 400
+    assert wrong_password.get_json() == unknown_email.get_json()
+    assert wrong_password.get_json()["error"]["code"] == "invalid_credentials"
+
+
+def test_restore_a_session_with_the_token_alone(client, auth):
+    response = client.post("/signin", headers=auth.headers)
+    assert response.status_code == 200
+    assert response.get_json() == {"id": auth.user["id"]}
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["", "Bearer", "Bearer ", "not-a-token", "Bearer not-a-token", "x" * 5000, "a b c"],
+)
+def test_bad_tokens_are_refused(client, auth, header):
+    assert client.post("/signin", headers={"Authorization": header}).status_code in (400, 401)
+    response = client.get(f"/profile/{auth.user['id']}", headers={"Authorization": header})
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "unauthorized"
+
+
+def test_bearer_scheme_is_accepted(client, auth):
+    headers = {"Authorization": f"Bearer {auth.token}"}
+    assert client.get(f"/profile/{auth.user['id']}", headers=headers).status_code == 200
+
+
+def test_sign_out_revokes_the_token_at_once(client, auth):
+    assert client.post("/signout", headers=auth.headers).get_json() == {"success": True}
+    after = client.get(f"/profile/{auth.user['id']}", headers=auth.headers)
+    assert after.status_code == 401
+    assert client.post("/signin", headers=auth.headers).status_code == 401
+    assert client.post("/signout", headers=auth.headers).status_code == 401
+
+
+def test_sign_out_ends_only_the_presented_session(client, auth):
+    other = sign_in(client, auth.user["email"]).get_json()["token"]
+    client.post("/signout", headers=auth.headers)
+    assert (
+        client.get(f"/profile/{auth.user['id']}", headers={"Authorization": other}).status_code
+        == 200
+    )
+
+
+def test_redis_holds_only_a_hash_of_the_token(client, auth, redis_client):
+    dump = []
+    for key in redis_client.scan_iter("*"):
+        dump.append(key)
+        kind = redis_client.type(key)
+        if kind == "hash":
+            dump.extend(f"{k}={v}" for k, v in redis_client.hgetall(key).items())
+    text = "\n".join(dump)
+    assert auth.token not in text
+    assert any(key.startswith("sb:s:") for key in dump)
+
+
+def test_a_protected_request_costs_one_redis_command(client, auth, redis_client):
+    redis_client.config_resetstat()
+    assert client.get(f"/profile/{auth.user['id']}", headers=auth.headers).status_code == 200
+    stats = redis_client.info("commandstats")
+    calls = {
+        name.removeprefix("cmdstat_"): stat["calls"]
+        for name, stat in stats.items()
+        if not name.startswith(("cmdstat_config", "cmdstat_info"))
+    }
+    # One EVALSHA from the client; the rest run inside that script, on the server.
+    assert calls == {"evalsha": 1, "hmget": 1, "pexpire": 1, "hset": 1}
