@@ -26,7 +26,7 @@ def create_app(config: Config | None = None) -> Flask:
         MAX_CONTENT_LENGTH=config.max_body_bytes,
         ALLOW_PRIVATE_URLS=config.allow_private_urls,
     )
-    app.json.sort_keys = False
+    app.json.sort_keys = False  # type: ignore[attr-defined]
     db.init_app(app)
     redis_store.init_app(app)
     tokens.init_app(app)

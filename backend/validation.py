@@ -6,6 +6,7 @@ from typing import TypeVar
 
 from flask import request
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from backend.errors import ApiError
 
@@ -18,7 +19,7 @@ _TYPE_MESSAGES = {
 }
 
 
-def _message(error: dict) -> str:
+def _message(error: ErrorDetails) -> str:
     if error["type"] == "value_error":
         return str(error["ctx"]["error"])
     return _TYPE_MESSAGES.get(error["type"], "This value is not valid.")

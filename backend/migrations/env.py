@@ -11,7 +11,7 @@ config = context.config
 
 
 def run_migrations() -> None:
-    url = config.attributes.get("database_url") or config.get_main_option("sqlalchemy.url")
+    url: str = config.attributes["database_url"]
     engine = create_engine(url, poolclass=pool.NullPool)
     with engine.connect() as connection:
         context.configure(
