@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from backend.errors import ApiError
 from backend.extensions import db
@@ -81,9 +82,28 @@ def _dummy_hash() -> str:
 
 def get_user(user_id: int) -> User:
     user = db.session.get(User, user_id)
-    if user is None:  # the account was deleted while a session of it lived on
-        raise ApiError(401, "unauthorized", "Your session has ended. Please sign in again.")
+    if user is None:
+        raise _session_ended()
     return user
+
+
+def _session_ended() -> ApiError:
+    """A live session whose account was deleted meanwhile."""
+    return ApiError(401, "unauthorized", "Your session has ended. Please sign in again.")
+
+
+def profile(user_id: int) -> dict:
+    """The user's fields plus their rank by entries among all users, in one SQL statement."""
+    others = aliased(User)
+    rank = select(func.count(others.id) + 1).where(others.entries > User.entries).scalar_subquery()
+    total = select(func.count(others.id)).scalar_subquery()
+    row = db.session.execute(
+        select(User, rank.label("rank"), total.label("total")).where(User.id == user_id)
+    ).first()
+    if row is None:
+        raise _session_ended()
+    user, user_rank, user_total = row
+    return {**user.to_json(), "rank": int(user_rank), "totalUsers": int(user_total)}
 
 
 def _login_of(user: User) -> Login | None:
@@ -137,5 +157,5 @@ def count_entry(user_id: int) -> int:
     ).scalar_one_or_none()
     db.session.commit()
     if entries is None:
-        raise ApiError(401, "unauthorized", "Your session has ended. Please sign in again.")
+        raise _session_ended()
     return int(entries)

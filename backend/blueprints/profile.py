@@ -15,9 +15,9 @@ bp = Blueprint("profile", __name__)
 @bp.get("/profile/<int:user_id>")
 @require_auth
 def get_profile(user_id: int):
-    """The signed-in user's profile."""
+    """The signed-in user's profile, with their rank by entries."""
     require_own_user(user_id)
-    return accounts.get_user(user_id).to_json()
+    return accounts.profile(user_id)
 
 
 @bp.post("/profile/<int:user_id>")

@@ -110,3 +110,38 @@ def test_protected_endpoints_need_a_session(client, auth):
     ]:
         response = getattr(client, method)(path, json={})
         assert response.status_code == 401, path
+
+
+def test_profile_ranks_users_by_entries(client, accounts):
+    dana, eve, sam = accounts.register("Dana"), accounts.register("Eve"), accounts.register("Sam")
+    for _ in range(3):
+        client.put("/image", json={}, headers=eve.headers)
+    client.put("/image", json={}, headers=sam.headers)
+    ranks = {
+        who.user["name"]: (
+            profile(client, who).get_json()["rank"],
+            profile(client, who).get_json()["totalUsers"],
+        )
+        for who in (dana, eve, sam)
+    }
+    assert ranks == {"Eve": (1, 3), "Sam": (2, 3), "Dana": (3, 3)}
+
+
+def test_get_profile_and_count_entry_are_one_sql_statement_each(app, client, auth):
+    from sqlalchemy import event
+
+    statements = []
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    engine = app.extensions["smartbrain.db"].kw["bind"]
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert profile(client, auth).status_code == 200
+        assert len(statements) == 1, statements
+        statements.clear()
+        assert client.put("/image", json={}, headers=auth.headers).status_code == 200
+        assert len(statements) == 1, statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
