@@ -1,0 +1,65 @@
+"""The session suite on a real 3-master Valkey cluster and behind a real sentinel."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from backend import create_app
+from backend.redis_connection import redis_from_url
+from tests.backend.redis_topologies import cluster, sentinel
+from tests.conftest import TEST_PASSWORD
+
+
+@pytest.fixture(scope="module", params=["cluster", "sentinel"])
+def topology_url(request, tmp_path_factory):
+    start = {"cluster": cluster, "sentinel": sentinel}[request.param]
+    with start(tmp_path_factory.mktemp(request.param)) as url:
+        yield url
+
+
+@pytest.fixture
+def topology_client(config, topology_url):
+    config.redis_url = topology_url
+    config.session_idle_seconds = 1
+    app = create_app(config)
+    yield app.test_client()
+    app.extensions["smartbrain.redis"].close()
+    app.extensions["smartbrain.db"].kw["bind"].dispose()
+
+
+def _sign_in(client, email):
+    response = client.post("/signin", json={"email": email, "password": TEST_PASSWORD})
+    assert response.status_code == 200
+    return {"Authorization": response.get_json()["token"]}
+
+
+def test_sessions_live_and_end_on_the_topology(topology_client, topology_url):
+    client = topology_client
+    body = {"name": "Dana", "email": "dana@example.com", "password": TEST_PASSWORD}
+    first = {"Authorization": client.post("/register", json=body).get_json()["token"]}
+    second = _sign_in(client, "dana@example.com")
+    third = _sign_in(client, "dana@example.com")
+    assert client.post("/signin", headers=first).status_code == 200
+    assert len(client.get("/sessions", headers=first).get_json()["sessions"]) == 3
+
+    assert client.post("/signout", headers=first).status_code == 200
+    assert client.get("/sessions", headers=first).status_code == 401
+    assert client.get("/sessions", headers=second).status_code == 200
+
+    everywhere = client.post(
+        "/signout/everywhere", json={"password": TEST_PASSWORD}, headers=second
+    )
+    assert everywhere.get_json()["revoked"] == 2
+    assert client.get("/sessions", headers=third).status_code == 401
+
+    idle = _sign_in(client, "dana@example.com")
+    time.sleep(1.3)
+    assert client.get("/sessions", headers=idle).status_code == 401
+
+    store = redis_from_url(topology_url)
+    try:
+        assert not [key for key in store.scan_iter("sb:s:*")]
+    finally:
+        store.close()
