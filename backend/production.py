@@ -1,0 +1,43 @@
+"""`smartbrain-server`: gunicorn serving backend.wsgi:app with sensible defaults.
+
+It binds 0.0.0.0:3000 unless told otherwise. Workers come from the core count; each runs a
+few threads so that a sign-in's bcrypt (which releases the GIL) never holds up the requests
+behind it. Any gunicorn option given on the command line wins over these defaults (gunicorn
+keeps the last value it reads).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def default_arguments(user_arguments: list[str], cores: int | None = None) -> list[str]:
+    cores = cores or os.cpu_count() or 1
+    binds = any(arg in ("-b", "--bind") or arg.startswith("--bind=") for arg in user_arguments)
+    return [
+        *([] if binds else ["--bind", "0.0.0.0:3000"]),
+        # Several servers may run on one machine: no shared control socket in the home folder.
+        "--no-control-socket",
+        "--workers",
+        str(max(2, cores)),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        "4",
+        "--access-logfile",
+        "-",
+        "--graceful-timeout",
+        "30",
+        "--timeout",
+        "60",
+    ]
+
+
+def main(argv: list[str] | None = None) -> None:
+    from gunicorn.app.wsgiapp import run
+
+    user_arguments = sys.argv[1:] if argv is None else argv
+    defaults = default_arguments(user_arguments)
+    sys.argv = ["smartbrain-server", *defaults, *user_arguments, "backend.wsgi:app"]
+    run()
