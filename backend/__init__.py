@@ -9,9 +9,11 @@ from backend.config import Config
 
 def create_app(config: Config | None = None) -> Flask:
     """Build the API. `config.redis_url` must be set (the caller starts any embedded server)."""
-    from backend.blueprints import auth, health, profile, sessions
+    from backend.blueprints import auth, health, image, profile, sessions
     from backend.errors import register_error_handlers
     from backend.extensions import db, redis_store, tokens
+    from backend.faces import get_detector
+    from backend.rate_limits import init_rate_limits
 
     config = config or Config()
     if not config.redis_url:
@@ -25,12 +27,16 @@ def create_app(config: Config | None = None) -> Flask:
         SESSION_MAX_SECONDS=config.session_max_seconds,
         MAX_CONTENT_LENGTH=config.max_body_bytes,
         ALLOW_PRIVATE_URLS=config.allow_private_urls,
+        MAX_IMAGE_BYTES=config.max_image_bytes,
+        IMAGE_FETCH_SECONDS=config.image_fetch_seconds,
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
     db.init_app(app)
     redis_store.init_app(app)
     tokens.init_app(app)
+    init_rate_limits(app, config.rate_limits)
+    app.extensions["smartbrain.faces"] = get_detector(config.environ)
     register_error_handlers(app)
-    for blueprint in (auth.bp, sessions.bp, profile.bp, health.bp):
+    for blueprint in (auth.bp, sessions.bp, profile.bp, image.bp, health.bp):
         app.register_blueprint(blueprint)
     return app

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -24,8 +26,18 @@ def _credentials_error() -> ApiError:
     return ApiError(400, "invalid_credentials", "Wrong email or password.")
 
 
-def register(name: str, email: str, password: str) -> User:
-    """Create a user and their login in one transaction; 409 when the email is taken."""
+def register(
+    name: str,
+    email: str,
+    password: str,
+    start_session: Callable[[User], str],
+    end_session: Callable[[str], None],
+) -> tuple[User, str]:
+    """Create a user, their login and their first session: all of them, or none.
+
+    409 when the email is taken. The session is started before the commit and ended again if
+    the commit fails, so a client told "try again" never finds its email already taken.
+    """
     email = email.lower()
     session = db.session
     taken = session.scalar(select(Login.id).where(func.lower(Login.email) == email).limit(1))
@@ -36,11 +48,22 @@ def register(name: str, email: str, password: str) -> User:
     user = User(name=name, email=email, entries=0)
     session.add_all([login, user])
     try:
-        session.commit()
+        session.flush()
     except IntegrityError:
         session.rollback()
         raise _email_taken() from None
-    return user
+    try:
+        token = start_session(user)
+    except BaseException:
+        session.rollback()
+        raise
+    try:
+        session.commit()
+    except BaseException:
+        session.rollback()
+        end_session(token)
+        raise
+    return user, token
 
 
 def _email_taken() -> ApiError:

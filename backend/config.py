@@ -8,6 +8,8 @@ from pathlib import Path
 
 from platformdirs import user_data_dir
 
+from backend.rate_limits import parse_rate_limits
+
 
 def _int(environ: Mapping[str, str], name: str, default: int) -> int:
     raw = environ.get(name, "").strip()
@@ -28,6 +30,7 @@ class Config:
 
     def __init__(self, environ: Mapping[str, str] | None = None) -> None:
         env = os.environ if environ is None else environ
+        self.environ = env  # the face detector reads its own SMARTBRAIN_FACE_* settings
         self.data_dir = Path(env.get("SMARTBRAIN_DATA_DIR") or user_data_dir("SmartBrain", False))
         self.database_url = env.get("SMARTBRAIN_DATABASE_URL") or (
             f"sqlite:///{self.data_dir / 'smartbrain.db'}"
@@ -41,3 +44,6 @@ class Config:
         self.session_max_seconds = _int(env, "SMARTBRAIN_SESSION_MAX_SECONDS", 90 * 24 * 3600)
         self.max_body_bytes = _int(env, "SMARTBRAIN_MAX_BODY_BYTES", 1024 * 1024)
         self.allow_private_urls = _flag(env, "SMARTBRAIN_ALLOW_PRIVATE_URLS")
+        self.rate_limits = parse_rate_limits(env.get("SMARTBRAIN_RATE_LIMITS", ""))
+        self.max_image_bytes = _int(env, "SMARTBRAIN_MAX_IMAGE_BYTES", 10 * 1024 * 1024)
+        self.image_fetch_seconds = _int(env, "SMARTBRAIN_IMAGE_FETCH_SECONDS", 10)

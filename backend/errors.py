@@ -9,6 +9,16 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
+from backend.faces import (
+    ImageError,
+    ImageTooLarge,
+    NotAnImage,
+    RemoteTimeout,
+    RemoteUnavailable,
+    UrlRefused,
+)
+from backend.rate_limits import seconds_until_retry
+
 log = logging.getLogger(__name__)
 
 _CODES = {
@@ -36,6 +46,15 @@ _MESSAGES = {
 }
 
 
+_IMAGE_CODES = {
+    UrlRefused: "url_refused",
+    ImageTooLarge: "image_too_large",
+    NotAnImage: "not_an_image",
+    RemoteUnavailable: "remote_unavailable",
+    RemoteTimeout: "remote_timeout",
+}
+
+
 class ApiError(Exception):
     """An error a view raises; the handler turns it into the JSON error shape."""
 
@@ -53,11 +72,29 @@ class ApiError(Exception):
         self.fields = fields
 
 
-def error_response(status: int, code: str, message: str, fields: dict[str, str] | None = None):
-    body: dict = {"code": code, "message": message}
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    fields: dict[str, str] | None = None,
+    **extra: object,
+):
+    body: dict = {"code": code, "message": message, **extra}
     if fields:
         body["fields"] = fields
     return jsonify({"error": body}), status
+
+
+def _too_many_requests():
+    wait = seconds_until_retry()
+    response, status = error_response(
+        429,
+        "rate_limited",
+        f"Too many attempts. Please try again in {wait} seconds.",
+        retryAfter=wait,
+    )
+    response.headers["Retry-After"] = str(wait)
+    return response, status
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -68,6 +105,8 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def on_http_exception(error: HTTPException):
         status = error.code or 500
+        if status == 429:
+            return _too_many_requests()
         response = error_response(
             status,
             _CODES.get(status, "error"),
@@ -76,6 +115,12 @@ def register_error_handlers(app: Flask) -> None:
         if isinstance(error, MethodNotAllowed) and error.valid_methods:
             response[0].headers["Allow"] = ", ".join(error.valid_methods)
         return response
+
+    @app.errorhandler(ImageError)
+    def on_image_error(error: ImageError):
+        return error_response(
+            error.status, _IMAGE_CODES.get(type(error), "image_error"), error.message
+        )
 
     @app.errorhandler(RedisError)
     def on_redis_error(error: RedisError):

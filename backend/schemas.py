@@ -136,3 +136,15 @@ class ProfileBody(Body):
 
 class ImageBody(Body):
     id: int | None = None
+
+
+def _url(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("Enter the link to a photo.")
+    if len(value) > 2048:
+        raise ValueError("That link is too long.")
+    return _text(value).strip()
+
+
+class ImageUrlBody(Body):
+    input: Annotated[str, BeforeValidator(_url)]

@@ -10,7 +10,7 @@ from werkzeug.serving import make_server
 
 from backend import create_app
 from backend.config import Config
-from backend.embedded_redis import EmbeddedRedis
+from backend.embedded_redis import DataDirInUse, EmbeddedRedis
 from backend.migrate import upgrade
 
 READY_LINE = "SmartBrain backend listening on {url}"
@@ -43,7 +43,10 @@ def serve(host: str, port: int, exit_with_parent: bool = False) -> None:
     try:
         if not config.redis_url:
             embedded = EmbeddedRedis(config.data_dir / "redis")
-            config.redis_url = embedded.start()
+            try:
+                config.redis_url = embedded.start()
+            except DataDirInUse as error:  # one plain sentence on stderr, exit status 1
+                raise SystemExit(str(error)) from None
         upgrade(config.database_url)
         server = make_server(host, port, create_app(config), threaded=True)
         if exit_with_parent:

@@ -8,6 +8,7 @@ from backend import accounts
 from backend.auth import presented_token, require_auth, session_ended
 from backend.extensions import tokens
 from backend.models import User
+from backend.rate_limits import rate_limited, register_limits, remember_address, sign_in_limits
 from backend.schemas import RegisterBody, SignInBody
 from backend.validation import parse_body
 
@@ -18,20 +19,27 @@ def _device(label: str | None) -> str:
     return (label or request.user_agent.string or "Unknown device")[:100]
 
 
-def _session_response(user: User, device: str | None) -> dict:
-    token = tokens.store.issue(user.id, _device(device))
+def _session_response(user: User, token: str) -> dict:
     return {"success": "true", "userId": user.id, "token": token, "user": user.to_json()}
 
 
 @bp.post("/register")
+@rate_limited(register_limits)
 def register():
     """Create an account and sign it in."""
     body = parse_body(RegisterBody)
-    user = accounts.register(body.name, body.email, body.password)
-    return {**user.to_json(), **_session_response(user, body.device)}
+    user, token = accounts.register(
+        body.name,
+        body.email,
+        body.password,
+        start_session=lambda new_user: tokens.store.issue(new_user.id, _device(body.device)),
+        end_session=tokens.store.revoke,
+    )
+    return {**user.to_json(), **_session_response(user, token)}
 
 
 @bp.post("/signin")
+@rate_limited(sign_in_limits)
 def sign_in():
     """Sign in with email and password, or restore a session from its token."""
     has_credentials = bool(request.get_data(cache=True).strip())
@@ -43,7 +51,8 @@ def sign_in():
         return {"id": session.user_id}
     body = parse_body(SignInBody)
     user = accounts.authenticate(body.email, body.password)
-    return _session_response(user, body.device)
+    remember_address(body.email)
+    return _session_response(user, tokens.store.issue(user.id, _device(body.device)))
 
 
 @bp.post("/signout")

@@ -1,0 +1,57 @@
+"""Face detection on a photo given by URL or uploaded, answered in Clarifai's shape."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from backend.auth import require_auth
+from backend.errors import ApiError
+from backend.faces import (
+    RemoteTimeout,
+    RemoteUnavailable,
+    clarifai_response,
+    decode_image,
+    fetch_image,
+)
+from backend.schemas import ImageUrlBody
+from backend.validation import parse_body
+
+bp = Blueprint("image", __name__)
+
+
+@bp.post("/imageurl")
+@require_auth
+def detect_faces():
+    """Find the faces in the photo at `input` (JSON) or in the uploaded field `image`."""
+    request.max_content_length = current_app.config["MAX_IMAGE_BYTES"] + 64 * 1024
+    data = _uploaded_photo() if request.mimetype == "multipart/form-data" else _linked_photo()
+    faces = current_app.extensions["smartbrain.faces"].detect(decode_image(data))
+    return clarifai_response(faces)
+
+
+def _uploaded_photo() -> bytes:
+    try:
+        upload = request.files.get("image")
+    except RequestEntityTooLarge:
+        limit = current_app.config["MAX_IMAGE_BYTES"] // (1024 * 1024)
+        raise ApiError(413, "image_too_large", f"That photo is larger than {limit} MB.") from None
+    if upload is None:
+        raise ApiError(
+            400, "invalid_input", "Choose a photo to upload.", {"image": "Choose a photo."}
+        )
+    return upload.read()
+
+
+def _linked_photo() -> bytes:
+    body = parse_body(ImageUrlBody)
+    try:
+        return fetch_image(
+            body.input,
+            allow_private=current_app.config["ALLOW_PRIVATE_URLS"],
+            max_bytes=current_app.config["MAX_IMAGE_BYTES"],
+            timeout=current_app.config["IMAGE_FETCH_SECONDS"],
+        )
+    except (RemoteUnavailable, RemoteTimeout) as error:
+        # The user's link, not our service, is at fault: a 4xx, in the fetcher's words.
+        raise ApiError(422, "url_unreachable", error.message, {"input": error.message}) from None

@@ -1,0 +1,57 @@
+"""Finding faces in photos: SmartBrain's face-detection core. No Flask in here.
+
+The API's image endpoint needs only these::
+
+    data = fetch_image(url, allow_private=..., max_bytes=..., timeout=...)  # or an upload
+    pixels = decode_image(data)            # upright RGB, refuses non-images and bombs
+    faces = get_detector().detect(pixels)  # list[Face], fractions of the picture
+    return clarifai_response(faces)        # {"outputs": [{"data": {"regions": [...]}}]}
+
+Every failure a user can cause or meet is an ImageError with a plain message and the HTTP
+status to answer with:
+
+=================  ======  ==========================================================
+UrlRefused         400     malformed link, not http(s), or a private/local address
+ImageTooLarge      413     download over max_bytes, or picture over 50 megapixels
+NotAnImage         422     the bytes are not a picture SmartBrain can read
+RemoteUnavailable  502     site or face service unreachable, or answered an error
+RemoteTimeout      504     site or face service too slow
+=================  ======  ==========================================================
+
+DetectorConfigError (a ValueError, not an ImageError) means the environment names an unknown
+provider or lacks its key: a start-up problem, not a request problem.
+
+Environment: SMARTBRAIN_FACE_PROVIDER = local (default) | clarifai | huggingface;
+SMARTBRAIN_CLARIFAI_PAT; SMARTBRAIN_HUGGINGFACE_TOKEN; SMARTBRAIN_HUGGINGFACE_MODEL (optional).
+"""
+
+from backend.faces.clarifai import clarifai_response
+from backend.faces.errors import (
+    DetectorConfigError,
+    ImageError,
+    ImageTooLarge,
+    NotAnImage,
+    RemoteTimeout,
+    RemoteUnavailable,
+    UrlRefused,
+)
+from backend.faces.face import Face, FaceDetector
+from backend.faces.fetch import fetch_image
+from backend.faces.images import decode_image
+from backend.faces.providers import get_detector
+
+__all__ = [
+    "DetectorConfigError",
+    "Face",
+    "FaceDetector",
+    "ImageError",
+    "ImageTooLarge",
+    "NotAnImage",
+    "RemoteTimeout",
+    "RemoteUnavailable",
+    "UrlRefused",
+    "clarifai_response",
+    "decode_image",
+    "fetch_image",
+    "get_detector",
+]
