@@ -13,6 +13,7 @@ def create_app(config: Config | None = None) -> Flask:
     from backend.errors import register_error_handlers
     from backend.extensions import db, redis_store, tokens
     from backend.faces import get_detector
+    from backend.http_policy import init_http_policy
     from backend.rate_limits import init_rate_limits
 
     config = config or Config()
@@ -30,6 +31,7 @@ def create_app(config: Config | None = None) -> Flask:
         MAX_IMAGE_BYTES=config.max_image_bytes,
         IMAGE_FETCH_SECONDS=config.image_fetch_seconds,
     )
+    init_http_policy(app, config.cors_origins)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     db.init_app(app)
     redis_store.init_app(app)

@@ -17,6 +17,7 @@ from backend.faces import (
     RemoteUnavailable,
     UrlRefused,
 )
+from backend.http_policy import request_id
 from backend.rate_limits import seconds_until_retry
 
 log = logging.getLogger(__name__)
@@ -79,7 +80,7 @@ def error_response(
     fields: dict[str, str] | None = None,
     **extra: object,
 ):
-    body: dict = {"code": code, "message": message, **extra}
+    body: dict = {"code": code, "message": message, "requestId": request_id(), **extra}
     if fields:
         body["fields"] = fields
     return jsonify({"error": body}), status

@@ -27,6 +27,8 @@ def default_arguments(user_arguments: list[str], cores: int | None = None) -> li
         "4",
         "--access-logfile",
         "-",
+        "--access-logformat",
+        '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms id=%({x-request-id}o)s',
         "--graceful-timeout",
         "30",
         "--timeout",

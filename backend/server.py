@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import sys
 import threading
@@ -37,6 +38,8 @@ def _exit_when_stdin_closes(server) -> None:
 def serve(host: str, port: int, exit_with_parent: bool = False) -> None:
     """Serve until interrupted; prints READY_LINE once the API accepts requests."""
     _stop_on_sigterm()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # smartbrain.access logs requests
     config = Config()
     config.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     embedded = None

@@ -14,6 +14,7 @@ braces), so no multi-key atomicity is needed and the layout works on Redis Clust
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 import time
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from typing import Any
 from redis import Redis
 
 _PREFIX = "sb"
+log = logging.getLogger("smartbrain.sessions")
 
 # Resolve in one round trip: read, check the absolute end, slide the idle expiry, stamp use.
 _RESOLVE = """
@@ -105,6 +107,7 @@ class TokenStore:
             pipe.hset(index, session_id, token_hash)
             pipe.pexpire(index, self._max_ms)
             pipe.execute()
+        log.info("session created user=%s session=%s", user_id, session_id)
         return token
 
     def resolve(self, token: str) -> ResolvedSession | None:
@@ -123,6 +126,7 @@ class TokenStore:
         self._redis.delete(key)
         if user_id is not None:
             self._redis.hdel(self._index_key(int(user_id)), session_id)
+            log.info("session revoked user=%s session=%s", user_id, session_id)
 
     def sessions(self, user_id: int) -> list[SessionInfo]:
         """The user's live sessions, newest first; expired ones are dropped from the index."""
@@ -145,6 +149,7 @@ class TokenStore:
             )
         if expired:
             self._redis.hdel(index, *expired)
+            log.info("sessions expired user=%s sessions=%s", user_id, ",".join(expired))
         return sorted(live, key=lambda s: s.created_ms, reverse=True)
 
     def revoke_session(self, user_id: int, session_id: str) -> bool:
@@ -155,6 +160,7 @@ class TokenStore:
             return False
         removed = self._redis.delete(self._session_key(token_hash))
         self._redis.hdel(index, session_id)
+        log.info("session revoked user=%s session=%s", user_id, session_id)
         return bool(removed)
 
     def revoke_all(self, user_id: int, keep_session_id: str | None = None) -> int:
@@ -166,4 +172,5 @@ class TokenStore:
                 continue
             revoked += self._redis.delete(self._session_key(token_hash))
             self._redis.hdel(index, session_id)
+            log.info("session revoked user=%s session=%s", user_id, session_id)
         return revoked
