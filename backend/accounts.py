@@ -12,6 +12,7 @@ from sqlalchemy.orm import aliased
 from backend.errors import ApiError
 from backend.extensions import db
 from backend.models import Login, User
+from backend.password_policy import check_new_password
 from backend.passwords import dummy_hash, verify_password
 from backend.schemas import ProfileFields
 
@@ -39,6 +40,7 @@ def register(
     the commit fails, so a client told "try again" never finds its email already taken.
     """
     email = email.lower()
+    check_new_password(password, email, name, "password")
     session = db.session
     taken = session.scalar(select(Login.id).where(func.lower(Login.email) == email).limit(1))
     if taken is not None:
@@ -150,6 +152,7 @@ def check_current_password(user: User, password: str, field: str) -> Login:
 
 def change_password(user: User, current: str, new: str) -> None:
     login = check_current_password(user, current, "currentPassword")
+    check_new_password(new, user.email, user.name, "newPassword")
     login.set_password(new, _rounds())
     db.session.commit()
 

@@ -104,3 +104,32 @@ def test_a_long_unicode_password_works_and_is_not_cut(client):
 def test_sign_in_accepts_short_legacy_passwords_but_register_does_not(client):
     response = client.post("/register", json={**GOOD, "password": "1234567"})
     assert _error(response)["fields"]["password"] == "Use at least 8 characters."
+
+
+@pytest.mark.parametrize(
+    ("password", "why"),
+    [
+        ("password", "most common"),
+        ("iloveyou", "most common"),
+        ("sunlit harbour 7", None),
+        ("DANA12345@example.com!", "email address"),
+        ("my dana12345 pass", "email address"),
+        ("Dana Scully rocks", "your name"),
+        ("qwertyuiop", "most common"),
+    ],
+)
+def test_new_passwords_that_are_common_or_personal_are_refused(client, password, why):
+    body = {"name": "Dana Scully", "email": "dana12345@example.com", "password": password}
+    response = client.post("/register", json=body)
+    if why is None:
+        assert response.status_code == 200
+        return
+    assert response.status_code == 400
+    assert why in response.get_json()["error"]["fields"]["password"]
+
+
+def test_a_password_change_to_a_common_password_is_refused(client, auth):
+    body = {"currentPassword": TEST_PASSWORD, "newPassword": "123456789"}
+    response = client.post("/password", json=body, headers=auth.headers)
+    assert response.status_code == 400
+    assert "common" in response.get_json()["error"]["fields"]["newPassword"]
