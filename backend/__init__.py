@@ -9,6 +9,7 @@ from backend.config import Config
 
 def create_app(config: Config | None = None) -> Flask:
     """Build the API. `config.redis_url` must be set (the caller starts any embedded server)."""
+    from backend import openapi
     from backend.blueprints import auth, health, image, profile, sessions
     from backend.errors import register_error_handlers
     from backend.extensions import db, redis_store, tokens
@@ -39,6 +40,6 @@ def create_app(config: Config | None = None) -> Flask:
     init_rate_limits(app, config.rate_limits)
     app.extensions["smartbrain.faces"] = get_detector(config.environ)
     register_error_handlers(app)
-    for blueprint in (auth.bp, sessions.bp, profile.bp, image.bp, health.bp):
+    for blueprint in (auth.bp, sessions.bp, profile.bp, image.bp, health.bp, openapi.bp):
         app.register_blueprint(blueprint)
     return app

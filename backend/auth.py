@@ -46,6 +46,7 @@ def require_auth(view: View) -> View:
         g.token = token
         return view(*args, **kwargs)
 
+    wrapper.requires_auth = True  # type: ignore[attr-defined]
     return wrapper  # type: ignore[return-value]
 
 

@@ -93,6 +93,22 @@ class EmbeddedRedis:
         except OSError:
             pass
         self._pid_file.unlink(missing_ok=True)
+        self._remove_orphan_socket_dir()
+
+    def _remove_orphan_socket_dir(self) -> None:
+        """The orphan's private socket directory would otherwise stay in the temp dir."""
+        try:
+            config = (self._dir / "valkey.conf").read_text()
+        except OSError:
+            return
+        for line in config.splitlines():
+            key, _, value = line.partition(" ")
+            if key == "unixsocket" and value.strip():
+                socket_dir = Path(value.strip()).parent
+                if socket_dir.name.startswith("smartbrain-") and socket_dir.parent == Path(
+                    tempfile.gettempdir()
+                ):
+                    shutil.rmtree(socket_dir, ignore_errors=True)
 
 
 def _wait_for_exit(pid: int, timeout: float = 5.0) -> None:

@@ -1,11 +1,11 @@
-"""The request bodies, validated by pydantic; the same models will describe the API."""
+"""The request bodies, validated by pydantic; the same models describe them in /openapi.json."""
 
 from __future__ import annotations
 
 import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 MIN_PASSWORD_LENGTH = 8
@@ -89,13 +89,50 @@ def _optional_pet(value: Any) -> str | None:
     return value or None
 
 
-Email = Annotated[str, BeforeValidator(_email)]
-Name = Annotated[str, BeforeValidator(_name)]
-NewPassword = Annotated[str, BeforeValidator(_new_password)]
-AnyPassword = Annotated[str, BeforeValidator(_any_password)]
-Device = Annotated[str, BeforeValidator(_device)]
-Age = Annotated[int | None, BeforeValidator(_optional_age)]
-Pet = Annotated[str | None, BeforeValidator(_optional_pet)]
+# Each field type pairs its validator with the JSON Schema the API documents for it.
+Email = Annotated[
+    str,
+    BeforeValidator(_email),
+    WithJsonSchema({"type": "string", "format": "email", "maxLength": 254}),
+]
+Name = Annotated[
+    str,
+    BeforeValidator(_name),
+    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 100}),
+]
+NewPassword = Annotated[
+    str,
+    BeforeValidator(_new_password),
+    WithJsonSchema(
+        {"type": "string", "minLength": MIN_PASSWORD_LENGTH, "maxLength": MAX_PASSWORD_LENGTH}
+    ),
+]
+AnyPassword = Annotated[
+    str,
+    BeforeValidator(_any_password),
+    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": MAX_PASSWORD_LENGTH}),
+]
+Device = Annotated[
+    str, BeforeValidator(_device), WithJsonSchema({"type": "string", "maxLength": 100})
+]
+Age = Annotated[
+    int | None,
+    BeforeValidator(_optional_age),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "integer", "minimum": 0, "maximum": 150},
+                {"type": "string", "pattern": "^\\s*[0-9]{0,3}\\s*$"},
+                {"type": "null"},
+            ]
+        }
+    ),
+]
+Pet = Annotated[
+    str | None,
+    BeforeValidator(_optional_pet),
+    WithJsonSchema({"anyOf": [{"type": "string", "maxLength": 100}, {"type": "null"}]}),
+]
 
 
 class Body(BaseModel):
@@ -147,4 +184,6 @@ def _url(value: Any) -> str:
 
 
 class ImageUrlBody(Body):
-    input: Annotated[str, BeforeValidator(_url)]
+    input: Annotated[
+        str, BeforeValidator(_url), WithJsonSchema({"type": "string", "maxLength": 2048})
+    ]

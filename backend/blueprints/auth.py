@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from flask import Blueprint, g, request
 
-from backend import accounts
+from backend import accounts, responses
 from backend.auth import presented_token, require_auth, session_ended
+from backend.errors import ApiError
 from backend.extensions import tokens
 from backend.models import User
+from backend.openapi import endpoint
 from backend.rate_limits import rate_limited, register_limits, remember_address, sign_in_limits
 from backend.schemas import RegisterBody, SignInBody
-from backend.validation import parse_body
 
 bp = Blueprint("auth", __name__)
 
@@ -25,9 +26,9 @@ def _session_response(user: User, token: str) -> dict:
 
 @bp.post("/register")
 @rate_limited(register_limits)
-def register():
+@endpoint(responses.Registered, body=RegisterBody, errors=(409, 429))
+def register(body: RegisterBody):
     """Create an account and sign it in."""
-    body = parse_body(RegisterBody)
     user, token = accounts.register(
         body.name,
         body.email,
@@ -40,23 +41,30 @@ def register():
 
 @bp.post("/signin")
 @rate_limited(sign_in_limits)
-def sign_in():
-    """Sign in with email and password, or restore a session from its token."""
-    has_credentials = bool(request.get_data(cache=True).strip())
-    token = presented_token()
-    if token is not None and not has_credentials:
-        session = tokens.store.resolve(token)
-        if session is None:
-            raise session_ended()
-        return {"id": session.user_id}
-    body = parse_body(SignInBody)
+@endpoint(
+    (responses.Session, responses.Restored), body=SignInBody, body_optional=True, errors=(401, 429)
+)
+def sign_in(body: SignInBody | None):
+    """Sign in with email and password, or (no body) restore the session of the token."""
+    if body is None:
+        return _restore(presented_token())
     user = accounts.authenticate(body.email, body.password)
     remember_address(body.email)
     return _session_response(user, tokens.store.issue(user.id, _device(body.device)))
 
 
+def _restore(token: str | None) -> dict:
+    if token is None:
+        raise ApiError(400, "invalid_json", "Send an email and a password to sign in.")
+    session = tokens.store.resolve(token)
+    if session is None:
+        raise session_ended()
+    return {"id": session.user_id}
+
+
 @bp.post("/signout")
 @require_auth
+@endpoint(responses.Done)
 def sign_out():
     """End the presented session at once."""
     tokens.store.revoke(g.token)

@@ -7,7 +7,9 @@ from redis.exceptions import RedisError
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from backend import responses
 from backend.extensions import db, redis_store
+from backend.openapi import endpoint
 
 bp = Blueprint("health", __name__)
 
@@ -28,6 +30,7 @@ def _redis_ok() -> bool:
 
 
 @bp.get("/health")
+@endpoint(responses.Health)
 def health():
     """200 when the database and Redis both answer, 503 otherwise."""
     database, redis = _database_ok(), _redis_ok()

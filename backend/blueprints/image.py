@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from backend import responses
 from backend.auth import require_auth
 from backend.errors import ApiError
 from backend.faces import (
@@ -14,18 +15,19 @@ from backend.faces import (
     decode_image,
     fetch_image,
 )
+from backend.openapi import endpoint
 from backend.schemas import ImageUrlBody
-from backend.validation import parse_body
 
 bp = Blueprint("image", __name__)
 
 
 @bp.post("/imageurl")
 @require_auth
-def detect_faces():
+@endpoint(responses.Detection, body=ImageUrlBody, upload_field="image", errors=(413, 422))
+def detect_faces(body: ImageUrlBody | None):
     """Find the faces in the photo at `input` (JSON) or in the uploaded field `image`."""
     request.max_content_length = current_app.config["MAX_IMAGE_BYTES"] + 64 * 1024
-    data = _uploaded_photo() if request.mimetype == "multipart/form-data" else _linked_photo()
+    data = _uploaded_photo() if body is None else _linked_photo(body.input)
     faces = current_app.extensions["smartbrain.faces"].detect(decode_image(data))
     return clarifai_response(faces)
 
@@ -43,11 +45,10 @@ def _uploaded_photo() -> bytes:
     return upload.read()
 
 
-def _linked_photo() -> bytes:
-    body = parse_body(ImageUrlBody)
+def _linked_photo(url: str) -> bytes:
     try:
         return fetch_image(
-            body.input,
+            url,
             allow_private=current_app.config["ALLOW_PRIVATE_URLS"],
             max_bytes=current_app.config["MAX_IMAGE_BYTES"],
             timeout=current_app.config["IMAGE_FETCH_SECONDS"],

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from flask import Blueprint, g, jsonify
 
-from backend import accounts
+from backend import accounts, responses
 from backend.auth import require_auth, require_own_user
+from backend.openapi import endpoint
 from backend.schemas import ImageBody, ProfileBody
-from backend.validation import parse_body
 
 bp = Blueprint("profile", __name__)
 
 
 @bp.get("/profile/<int:user_id>")
 @require_auth
+@endpoint(responses.Profile, errors=(403,))
 def get_profile(user_id: int):
     """The signed-in user's profile, with their rank by entries."""
     require_own_user(user_id)
@@ -22,18 +23,18 @@ def get_profile(user_id: int):
 
 @bp.post("/profile/<int:user_id>")
 @require_auth
-def update_profile(user_id: int):
+@endpoint(responses.Success, body=ProfileBody, errors=(403,))
+def update_profile(user_id: int, body: ProfileBody):
     """Save name, age and pet; fields left out stay unchanged."""
     require_own_user(user_id)
-    body = parse_body(ProfileBody)
     accounts.update_profile(accounts.get_user(user_id), body.form_input)
     return jsonify("success")
 
 
 @bp.put("/image")
 @require_auth
-def count_entry():
+@endpoint(responses.EntryCount, body=ImageBody, errors=(403,))
+def count_entry(body: ImageBody):
     """Count one more entry for the signed-in user and return the new count."""
-    body = parse_body(ImageBody)
     require_own_user(body.id)
     return jsonify(accounts.count_entry(g.user_id))

@@ -6,13 +6,13 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, g
 
-from backend import accounts
+from backend import accounts, responses
 from backend.auth import require_auth
 from backend.errors import ApiError
 from backend.extensions import tokens
+from backend.openapi import endpoint
 from backend.schemas import ChangePasswordBody, PasswordBody
 from backend.token_store import SessionInfo
-from backend.validation import parse_body
 
 bp = Blueprint("sessions", __name__)
 
@@ -34,6 +34,7 @@ def _session_json(info: SessionInfo) -> dict:
 
 @bp.get("/sessions")
 @require_auth
+@endpoint(responses.Sessions)
 def list_sessions():
     """The signed-in user's live sessions, newest first."""
     return {"sessions": [_session_json(s) for s in tokens.store.sessions(g.user_id)]}
@@ -41,6 +42,7 @@ def list_sessions():
 
 @bp.delete("/sessions/<session_id>")
 @require_auth
+@endpoint(responses.Done)
 def revoke_session(session_id: str):
     """End one of the user's own sessions."""
     if not tokens.store.revoke_session(g.user_id, session_id):
@@ -50,18 +52,18 @@ def revoke_session(session_id: str):
 
 @bp.post("/signout/everywhere")
 @require_auth
-def sign_out_everywhere():
+@endpoint(responses.SignedOutEverywhere, body=PasswordBody)
+def sign_out_everywhere(body: PasswordBody):
     """End every session of the user, this one included; needs the current password."""
-    body = parse_body(PasswordBody)
     accounts.check_current_password(accounts.get_user(g.user_id), body.password, "password")
     return {"success": True, "revoked": tokens.store.revoke_all(g.user_id)}
 
 
 @bp.post("/password")
 @require_auth
-def change_password():
+@endpoint(responses.Done, body=ChangePasswordBody)
+def change_password(body: ChangePasswordBody):
     """Change the password; every other session ends."""
-    body = parse_body(ChangePasswordBody)
     accounts.change_password(accounts.get_user(g.user_id), body.current_password, body.new_password)
     tokens.store.revoke_all(g.user_id, keep_session_id=g.session_id)
     return {"success": True}

@@ -6,6 +6,7 @@ Pixel arrays are numpy uint8 arrays of shape (height, width, 3), in RGB order.
 from __future__ import annotations
 
 import io
+import math
 
 import cv2
 import numpy as np
@@ -24,18 +25,28 @@ _TRANSPARENT_BACKGROUND = (255, 255, 255)
 Image.init()
 
 
-def decode_image(data: bytes, *, max_pixels: int = MAX_PIXELS) -> np.ndarray:
+def decode_image(
+    data: bytes, *, max_pixels: int = MAX_PIXELS, longest_side: int | None = None
+) -> np.ndarray:
     """Decode a photo, turned upright by its EXIF orientation, as RGB pixels.
 
     Grayscale, palette and transparent pictures are converted (transparency onto white); of an
-    animation, the first frame is used. Raises ImageTooLarge when the picture has more than
-    max_pixels pixels (checked from the header, before decoding) and NotAnImage otherwise.
+    animation, the first frame is used. With longest_side, the picture comes back shrunk to
+    fit it, and a JPEG is decoded straight at a reduced scale: several times faster and
+    smaller for a big photo. Raises ImageTooLarge when the picture has more than max_pixels
+    pixels (checked from the header, before decoding) and NotAnImage otherwise.
     """
     with _open(data, max_pixels) as picture:
+        if longest_side is not None:
+            scale = min(1.0, longest_side / max(picture.size))
+            picture.draft(
+                None, (math.ceil(picture.width * scale), math.ceil(picture.height * scale))
+            )
         try:
-            return np.asarray(_flatten(ImageOps.exif_transpose(picture)))
+            pixels = np.asarray(_flatten(ImageOps.exif_transpose(picture)))
         except Exception as error:  # a corrupt file can fail in any decoder step
             raise NotAnImage(NOT_AN_IMAGE) from error
+    return pixels if longest_side is None else shrink_to_fit(pixels, longest_side)
 
 
 def shrink_to_fit(pixels: np.ndarray, longest_side: int) -> np.ndarray:
