@@ -1,0 +1,226 @@
+"""Render every SmartBrain window and dialog to PNGs under docs/screenshots/.
+
+Runs the real app flow against a real backend it starts itself (the desktop's embedded-backend
+launcher: `main.py serve` with a throwaway data directory), in light and dark palettes.
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python bench/screenshots.py
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import keyring  # noqa: E402
+from keyring.backend import KeyringBackend  # noqa: E402
+from PySide6.QtCore import QSettings  # noqa: E402
+from PySide6.QtGui import QColor, QPalette  # noqa: E402
+from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+
+from desktop.api_client import ApiClient  # noqa: E402
+from desktop.app_controller import AppController  # noqa: E402
+from desktop.embedded_backend import EmbeddedBackend  # noqa: E402
+from desktop.profile_dialog import ProfileDialog  # noqa: E402
+from desktop.register_dialog import RegisterDialog  # noqa: E402
+from desktop.resources import app_icon, load_stylesheet  # noqa: E402
+from desktop.server_dialog import ServerDialog  # noqa: E402
+from desktop.settings import AppSettings  # noqa: E402
+from desktop.sign_out_everywhere_dialog import SignOutEverywhereDialog  # noqa: E402
+from desktop.token_storage import TokenStorage  # noqa: E402
+from desktop.worker import TaskRunner  # noqa: E402
+
+OUT = ROOT / "docs" / "screenshots"
+EMAIL, PASSWORD = "dana@example.com", "correct horse battery"
+
+
+class MemoryKeyring(KeyringBackend):
+    """A keychain for the run, so the real one is never touched."""
+
+    priority = 1
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.entries.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.entries[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.entries.pop((service, username), None)
+
+
+def wait_until(condition: Callable[[], object], timeout: float = 30.0) -> None:
+    """Spin the event loop until `condition()` holds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the app did not reach the expected state")
+        QApplication.processEvents()
+        time.sleep(0.01)
+
+
+def settle(seconds: float = 0.3) -> None:
+    """Let layouts, styles and queued deliveries finish."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        QApplication.processEvents()
+        time.sleep(0.01)
+
+
+def save(widget: QWidget, name: str) -> None:
+    settle()
+    path = OUT / f"{name}.png"
+    widget.grab().save(str(path))
+    print(f"wrote {path.relative_to(ROOT)}")
+
+
+def dark_palette() -> QPalette:
+    """A dark palette like a desktop's dark theme."""
+    palette = QPalette()
+    colours = {
+        QPalette.ColorRole.Window: "#2b2d31",
+        QPalette.ColorRole.WindowText: "#e8e8ea",
+        QPalette.ColorRole.Base: "#1e1f22",
+        QPalette.ColorRole.AlternateBase: "#2b2d31",
+        QPalette.ColorRole.Text: "#e8e8ea",
+        QPalette.ColorRole.Button: "#383a40",
+        QPalette.ColorRole.ButtonText: "#e8e8ea",
+        QPalette.ColorRole.Highlight: "#5b8def",
+        QPalette.ColorRole.HighlightedText: "#ffffff",
+        QPalette.ColorRole.Link: "#8ab4f8",
+        QPalette.ColorRole.PlaceholderText: "#9a9ca3",
+        QPalette.ColorRole.Mid: "#5a5d66",
+        QPalette.ColorRole.Midlight: "#464951",
+        QPalette.ColorRole.Dark: "#17181a",
+        QPalette.ColorRole.Light: "#50535b",
+        QPalette.ColorRole.ToolTipBase: "#383a40",
+        QPalette.ColorRole.ToolTipText: "#e8e8ea",
+    }
+    for role, colour in colours.items():
+        palette.setColor(role, QColor(colour))
+    for role in (QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
+        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#75777e"))
+    return palette
+
+
+def type_into(widget, text: str) -> None:
+    widget.setFocus()
+    widget.clear()
+    widget.insert(text)
+    widget.textEdited.emit(text)
+
+
+def shoot(app: QApplication, suffix: str, data_dir: Path) -> None:
+    """Walk through the app once, saving each window with `suffix` in its file name."""
+    keyring.set_keyring(MemoryKeyring())
+    settings = AppSettings(QSettings(str(data_dir / f"settings{suffix}.ini"), QSettings.IniFormat))
+    tasks = TaskRunner()
+    backend = EmbeddedBackend()
+    api = ApiClient()
+    controller = AppController(api, tasks, TokenStorage(), settings, backend, None)
+    sign_in = controller.sign_in_window
+    controller.start()
+    save(sign_in, f"sign-in-starting{suffix}")
+    wait_until(sign_in.submit.isEnabled)
+    try:
+        ApiClient(api.base_url, device="Dana's phone").register("Dana Scully", EMAIL, PASSWORD)
+    except Exception:  # registered by the light run already: same data directory
+        ApiClient(api.base_url, device="Dana's phone").sign_in(EMAIL, PASSWORD)
+    save(sign_in, f"sign-in{suffix}")
+    sign_in.change_server.click()
+    server_dialog = sign_in.findChild(ServerDialog)
+    save(server_dialog, f"server{suffix}")
+    server_dialog.reject()
+
+    type_into(sign_in.email.edit, EMAIL)
+    type_into(sign_in.password.edit, "wrong password")
+    sign_in.submit.click()
+    wait_until(lambda: sign_in.banner.text)
+    save(sign_in, f"sign-in-error{suffix}")
+
+    sign_in.create_account.click()
+    register = sign_in.findChild(RegisterDialog)
+    type_into(register.name.edit, "Dana")
+    type_into(register.email.edit, EMAIL.upper())
+    type_into(register.password.edit, "short")
+    type_into(register.confirmation.edit, "shrot")
+    save(register, f"register-typing{suffix}")
+    type_into(register.password.edit, "another long password")
+    type_into(register.confirmation.edit, "another long password")
+    register.submit.click()
+    wait_until(lambda: register.email.error.isVisible())
+    save(register, f"register-errors{suffix}")
+    register.reject()
+
+    type_into(sign_in.password.edit, PASSWORD)
+    sign_in.remember.setChecked(True)
+    sign_in.submit.click()
+    wait_until(lambda: controller.main_window is not None)
+    main_window = controller.main_window
+    api.count_entry()
+    api.count_entry()
+    main_window.on_profile_saved(api.get_profile())
+    main_window.statusBar().clearMessage()
+    save(main_window, f"main-window{suffix}")
+
+    main_window.profile_action.trigger()
+    profile = main_window.findChild(ProfileDialog)
+    wait_until(lambda: profile.joined.text())
+    type_into(profile.age.edit, "31")
+    type_into(profile.pet.edit, "Queequeg")
+    save(profile, f"profile{suffix}")
+    profile.tabs.setCurrentIndex(1)
+    wait_until(lambda: profile.sessions.topLevelItemCount() >= 2)
+    profile.sessions.setCurrentItem(profile.sessions.topLevelItem(1))
+    type_into(profile.current_password.edit, "correct horse")
+    type_into(profile.new_password.edit, "short")
+    save(profile, f"profile-sessions{suffix}")
+    profile.reject()
+
+    main_window.sign_out_everywhere_action.trigger()
+    everywhere = main_window.findChild(SignOutEverywhereDialog)
+    type_into(everywhere.password.edit, "not my password")
+    everywhere.confirm.click()
+    wait_until(lambda: everywhere.password.error.isVisible())
+    save(everywhere, f"sign-out-everywhere{suffix}")
+    everywhere.reject()
+
+    main_window.sign_out_action.trigger()
+    wait_until(sign_in.isVisible)
+    save(sign_in, f"signed-out{suffix}")
+    backend.stop()
+    tasks.wait_for_done(5000)
+    sign_in.close()
+
+
+def main() -> int:
+    OUT.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="smartbrain-shots-") as data:
+        os.environ["SMARTBRAIN_DATA_DIR"] = data
+        os.environ["SMARTBRAIN_BCRYPT_ROUNDS"] = "4"
+        app = QApplication(sys.argv[:1])
+        app.setOrganizationName("SmartBrain")
+        app.setApplicationName("SmartBrain")
+        app.setWindowIcon(app_icon())
+        app.setStyle("Fusion")
+        app.setStyleSheet(load_stylesheet())
+        shoot(app, "", Path(data))
+        app.setPalette(dark_palette())
+        app.setStyleSheet(load_stylesheet())  # re-resolve palette() colours
+        shoot(app, "-dark", Path(data))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

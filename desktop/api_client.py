@@ -1,0 +1,191 @@
+"""ApiClient: the only code that speaks HTTP to the SmartBrain backend. It knows no Qt."""
+
+from __future__ import annotations
+
+import platform
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from desktop.errors import (
+    ApiError,
+    ServerUnavailableError,
+    UnexpectedError,
+    error_from_response,
+)
+
+DEFAULT_TIMEOUT = 10.0
+"""Seconds to wait for the server to connect and then for each read."""
+
+Box = dict[str, float]
+"""A face's bounding box as fractions of the image: top_row, left_col, bottom_row, right_col."""
+
+
+def default_device_name() -> str:
+    """The label this computer shows in the sessions list."""
+    host = platform.node() or "this computer"
+    return f"SmartBrain desktop on {host}"[:100]
+
+
+class ApiClient:
+    """A requests.Session bound to one server; holds the session token once signed in.
+
+    Every call has a timeout and raises a desktop.errors.ApiError subclass on failure.
+    """
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        device: str | None = None,
+    ) -> None:
+        self.base_url = base_url
+        self.timeout = timeout
+        self.device = device or default_device_name()
+        self.token: str | None = None
+        self.user_id: int | None = None
+        self._session = requests.Session()
+
+    @property
+    def base_url(self) -> str | None:
+        """The server's root URL, without a trailing slash; None until one is known."""
+        return self._base_url
+
+    @base_url.setter
+    def base_url(self, url: str | None) -> None:
+        self._base_url = url.rstrip("/") if url else None
+
+    def forget(self) -> None:
+        """Drop the token and user id held in memory."""
+        self.token = None
+        self.user_id = None
+
+    # Accounts and sessions
+
+    def sign_in(self, email: str, password: str) -> dict[str, Any]:
+        """Sign in with email and password; keep the token; return the user."""
+        self.forget()
+        body = self._call(
+            "POST", "/signin", json={"email": email, "password": password, "device": self.device}
+        )
+        return self._adopt(body)
+
+    def register(self, name: str, email: str, password: str) -> dict[str, Any]:
+        """Create an account, which also signs in; keep the token; return the user."""
+        self.forget()
+        payload = {"name": name, "email": email, "password": password, "device": self.device}
+        return self._adopt(self._call("POST", "/register", json=payload))
+
+    def restore_session(self, token: str) -> dict[str, Any]:
+        """Resume the session of a stored token; return the user. Forgets it on failure."""
+        self.forget()
+        self.token = token
+        try:
+            self.user_id = int(self._call("POST", "/signin")["id"])
+            return self.get_profile()
+        except (KeyError, TypeError, ValueError) as error:
+            self.forget()
+            raise UnexpectedError("The server's answer was not understood.") from error
+        except ApiError:
+            self.forget()
+            raise
+
+    def sign_out(self) -> None:
+        """Revoke this session on the server; the token is forgotten here whatever happens."""
+        try:
+            self._call("POST", "/signout")
+        finally:
+            self.forget()
+
+    def sign_out_everywhere(self, password: str) -> int:
+        """Revoke every session of the user (password required); return how many ended."""
+        body = self._call("POST", "/signout/everywhere", json={"password": password})
+        self.forget()
+        return int(body.get("revoked", 0)) if isinstance(body, dict) else 0
+
+    def list_sessions(self) -> list[dict[str, Any]]:
+        """The user's active sessions; the one of this client has `current: true`."""
+        return list(self._call("GET", "/sessions")["sessions"])
+
+    def revoke_session(self, session_id: str) -> None:
+        """End one of the user's sessions."""
+        self._call("DELETE", f"/sessions/{session_id}")
+
+    def change_password(self, current_password: str, new_password: str) -> None:
+        """Change the password; the server ends every other session."""
+        payload = {"currentPassword": current_password, "newPassword": new_password}
+        self._call("POST", "/password", json=payload)
+
+    # Profile and entries
+
+    def get_profile(self) -> dict[str, Any]:
+        """The signed-in user's profile."""
+        return dict(self._call("GET", f"/profile/{self.user_id}"))
+
+    def update_profile(self, name: str, age: int | None, pet: str) -> None:
+        """Save name, age (None clears it) and favourite pet ("" clears it)."""
+        form = {"name": name, "age": age, "pet": pet}
+        self._call("POST", f"/profile/{self.user_id}", json={"formInput": form})
+
+    def count_entry(self) -> int:
+        """Count one detection towards the user's entries; return the new count."""
+        return int(self._call("PUT", "/image", json={"id": self.user_id}))
+
+    def detect_faces(self, url: str) -> list[Box]:
+        """The bounding boxes of the faces in the image at `url`."""
+        return _boxes(self._call("POST", "/imageurl", json={"input": url}))
+
+    def detect_faces_in_file(self, path: Path) -> list[Box]:
+        """The bounding boxes of the faces in a local image file."""
+        with path.open("rb") as image:
+            return _boxes(self._call("POST", "/imageurl", files={"image": (path.name, image)}))
+
+    # Plumbing
+
+    def _adopt(self, body: Any) -> dict[str, Any]:
+        """Keep the token and user id of a sign-in answer; return its user."""
+        try:
+            self.token = str(body["token"])
+            self.user_id = int(body["userId"])
+            return dict(body["user"])
+        except (KeyError, TypeError, ValueError) as error:
+            self.forget()
+            raise UnexpectedError("The server's answer was not understood.") from error
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        """Send one request and return its decoded JSON, or raise the matching ApiError."""
+        if self.base_url is None:
+            raise ServerUnavailableError("No server is chosen yet.")
+        headers = {"Authorization": self.token} if self.token else {}
+        try:
+            response = self._session.request(
+                method, self.base_url + path, headers=headers, timeout=self.timeout, **kwargs
+            )
+        except requests.Timeout as error:
+            raise ServerUnavailableError(
+                "The server took too long to answer. Please try again."
+            ) from error
+        except requests.RequestException as error:
+            raise ServerUnavailableError() from error
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if not response.ok:
+            raise error_from_response(
+                response.status_code, body, response.headers.get("Retry-After")
+            )
+        if body is None:
+            raise UnexpectedError("The server's answer was not understood.")
+        return body
+
+
+def _boxes(body: Any) -> list[Box]:
+    """The bounding boxes out of a Clarifai-shaped answer."""
+    try:
+        regions = body["outputs"][0]["data"].get("regions", [])
+        return [dict(region["region_info"]["bounding_box"]) for region in regions]
+    except (KeyError, IndexError, TypeError, AttributeError) as error:
+        raise UnexpectedError("The server's answer was not understood.") from error

@@ -1,0 +1,108 @@
+"""EmbeddedBackend: runs `main.py serve` on a free loopback port as a child process."""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections import deque
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, Signal, Slot
+
+MAIN_SCRIPT = Path(__file__).resolve().parent.parent / "main.py"
+READY_LINE = re.compile(r"^SmartBrain backend listening on (http://127\.0\.0\.1:\d+)\s*$")
+STOP_TIMEOUT_MS = 3000
+
+
+class EmbeddedBackend(QObject):
+    """The backend on this computer. Emits `ready(url)` once it listens, `failed(message)`
+    if it cannot start or dies. Output is read asynchronously, never on a blocking call."""
+
+    ready = Signal(str)
+    failed = Signal(str)
+
+    def __init__(self, command: list[str] | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._command = command or [
+            sys.executable,
+            str(MAIN_SCRIPT),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--exit-with-parent",  # our stdin pipe closes if this app dies: so does the child
+        ]
+        self.url: str | None = None
+        self._stdout = b""
+        self._stderr_tail: deque[str] = deque(maxlen=5)
+        self._process = QProcess(self)
+        environment = QProcessEnvironment.systemEnvironment()
+        environment.insert("SMARTBRAIN_ALLOW_PRIVATE_URLS", "1")
+        environment.insert("PYTHONUNBUFFERED", "1")
+        self._process.setProcessEnvironment(environment)
+        self._process.readyReadStandardOutput.connect(self.on_process_stdout_ready)
+        self._process.readyReadStandardError.connect(self.on_process_stderr_ready)
+        self._process.errorOccurred.connect(self.on_process_error_occurred)
+        self._process.finished.connect(self.on_process_finished)
+
+    @property
+    def running(self) -> bool:
+        """Whether the child process is alive."""
+        return self._process.state() != QProcess.ProcessState.NotRunning
+
+    def start(self) -> None:
+        """Start the child (a no-op while it runs); `ready` or `failed` follows."""
+        if self.running:
+            return
+        self.url = None
+        self._stdout = b""
+        self._stderr_tail.clear()
+        self._process.start(self._command[0], self._command[1:])
+
+    def stop(self) -> None:
+        """Ask the child to end; kill it if it has not within a few seconds."""
+        if not self.running:
+            return
+        self._process.finished.disconnect(self.on_process_finished)
+        self._process.terminate()
+        if not self._process.waitForFinished(STOP_TIMEOUT_MS):
+            self._process.kill()
+            self._process.waitForFinished(STOP_TIMEOUT_MS)
+        self._process.finished.connect(self.on_process_finished)
+        self.url = None
+
+    @Slot()
+    def on_process_stdout_ready(self) -> None:
+        self._stdout += bytes(self._process.readAllStandardOutput().data())
+        if self.url is not None:
+            self._stdout = b""
+            return
+        *lines, self._stdout = self._stdout.split(b"\n")
+        for line in lines:
+            match = READY_LINE.match(line.decode("utf-8", "replace"))
+            if match:
+                self.url = match.group(1)
+                self._stdout = b""
+                self.ready.emit(self.url)
+                return
+
+    @Slot()
+    def on_process_stderr_ready(self) -> None:
+        text = bytes(self._process.readAllStandardError().data()).decode("utf-8", "replace")
+        self._stderr_tail.extend(line for line in text.splitlines() if line.strip())
+
+    @Slot(QProcess.ProcessError)
+    def on_process_error_occurred(self, error: QProcess.ProcessError) -> None:
+        if error == QProcess.ProcessError.FailedToStart:
+            self.failed.emit(f"The SmartBrain server could not be started ({self._command[0]}).")
+
+    @Slot(int, QProcess.ExitStatus)
+    def on_process_finished(self, exit_code: int, _status: QProcess.ExitStatus) -> None:
+        self.on_process_stderr_ready()
+        detail = self._stderr_tail[-1] if self._stderr_tail else f"exit code {exit_code}"
+        if self.url is None:
+            self.failed.emit(f"The SmartBrain server could not start: {detail}")
+        else:
+            self.url = None
+            self.failed.emit(f"The SmartBrain server stopped unexpectedly: {detail}")

@@ -1,0 +1,153 @@
+"""RegisterDialog: create an account, validated as the user types with the server's rules."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop import validation
+from desktop.api_client import ApiClient
+from desktop.errors import InvalidInputError, ServerUnavailableError, describe
+from desktop.widgets import Banner, BusyBar, FieldBox
+from desktop.worker import TaskRunner
+
+
+class RegisterDialog(QDialog):
+    """Registers through the API (which signs in) and emits `registered(user)`."""
+
+    registered = Signal(dict)
+
+    def __init__(self, api: ApiClient, tasks: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self._api = api
+        self._tasks = tasks
+        self._busy = False
+        self._touched: set[FieldBox] = set()
+        self.setWindowTitle("Create an account – SmartBrain")
+        self._init_widgets()
+        self._init_layout()
+        self._validate()
+
+    def _init_widgets(self) -> None:
+        self.title = QLabel("Create your SmartBrain account", self)
+        self.title.setObjectName("heading")
+        self.banner = Banner(self)
+        self.banner.action_clicked.connect(self.on_create_clicked)
+        self.name = FieldBox("Dana Scully", max_length=validation.NAME_MAX, parent=self)
+        self.email = FieldBox("you@example.com", max_length=254, parent=self)
+        self.password = FieldBox("At least 8 characters", password=True, parent=self)
+        self.confirmation = FieldBox("Type it again", password=True, parent=self)
+        for field in self._fields():
+            field.edit.textEdited.connect(self.on_field_edited)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
+        self.submit = self.buttons.addButton(
+            "&Create account", QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.submit.setDefault(True)
+        self.submit.clicked.connect(self.on_create_clicked)
+        self.buttons.rejected.connect(self.reject)
+        self.busy = BusyBar(self)
+
+    def _init_layout(self) -> None:
+        form = QFormLayout()
+        form.setVerticalSpacing(8)
+        form.addRow("&Name", self.name)
+        form.addRow("&Email", self.email)
+        form.addRow("&Password", self.password)
+        form.addRow("Con&firm password", self.confirmation)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 20, 24, 16)
+        layout.setSpacing(12)
+        layout.addWidget(self.title)
+        layout.addWidget(self.banner)
+        layout.addLayout(form)
+        layout.addWidget(self.busy)
+        layout.addWidget(self.buttons)
+        self.setMinimumWidth(480)
+        self.name.setFocus()
+
+    def _fields(self) -> list[FieldBox]:
+        return [self.name, self.email, self.password, self.confirmation]
+
+    def _errors(self) -> dict[FieldBox, str]:
+        password = self.password.text
+        return {
+            self.name: validation.name_error(self.name.text),
+            self.email: validation.email_error(self.email.text),
+            self.password: validation.password_error(password),
+            self.confirmation: validation.confirmation_error(password, self.confirmation.text),
+        }
+
+    def _validate(self) -> bool:
+        """Show the errors of the fields the user has touched; True if all are valid."""
+        errors = self._errors()
+        for field, message in errors.items():
+            if field in self._touched:
+                field.set_error(message)
+        return not any(errors.values())
+
+    @Slot()
+    def on_field_edited(self) -> None:
+        edited = next(field for field in self._fields() if field.edit is self.sender())
+        self._touched.add(edited)
+        if edited is self.password and self.confirmation.text:
+            self._touched.add(self.confirmation)
+        self._validate()
+
+    @Slot()
+    def on_create_clicked(self) -> None:
+        if self._busy:
+            return
+        self._touched.update(self._fields())
+        if not self._validate():
+            next(field for field, error in self._errors().items() if error).setFocus()
+            return
+        name, email, password = self.name.text.strip(), self.email.text.strip(), self.password.text
+        self.banner.clear()
+        self._set_busy(True)
+        self._tasks.run(
+            self,
+            lambda: self._api.register(name, email, password),
+            self.on_register_succeeded,
+            self.on_register_failed,
+        )
+
+    @Slot(object)
+    def on_register_succeeded(self, user: dict) -> None:
+        self._set_busy(False)
+        self.registered.emit(user)
+        self.accept()
+
+    @Slot(object)
+    def on_register_failed(self, error: Exception) -> None:
+        self._set_busy(False)
+        if isinstance(error, InvalidInputError) and error.fields:
+            boxes = {"name": self.name, "email": self.email, "password": self.password}
+            shown = [boxes[key] for key in error.fields if key in boxes]
+            for key, message in error.fields.items():
+                if key in boxes:
+                    boxes[key].set_error(message)
+            if shown:
+                shown[0].setFocus()
+            else:
+                self.banner.show_message("error", error.message)
+        elif isinstance(error, ServerUnavailableError):
+            self.banner.show_message("error", error.message, "Try again")
+        else:
+            self.banner.show_message("error", describe(error))
+
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self.busy.set_busy(busy)
+        self.submit.setEnabled(not busy)
+        self.submit.setText("Creating account…" if busy else "&Create account")
+        for field in self._fields():
+            field.edit.setReadOnly(busy)

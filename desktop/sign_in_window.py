@@ -1,0 +1,378 @@
+"""SignInWindow: the first window. Email and password, "Remember me", the server choice."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop import validation
+from desktop.api_client import ApiClient
+from desktop.errors import (
+    InvalidInputError,
+    ServerUnavailableError,
+    SessionEndedError,
+    TooManyAttemptsError,
+    describe,
+    too_many_attempts_message,
+)
+from desktop.register_dialog import RegisterDialog
+from desktop.resources import app_icon
+from desktop.server_dialog import ServerDialog
+from desktop.settings import AppSettings
+from desktop.token_storage import TokenStorage, server_key
+from desktop.widgets import Banner, BusyBar, FieldBox, link_button, primary_button
+from desktop.worker import TaskRunner
+
+NO_KEYCHAIN = (
+    "This computer has no usable keychain, so SmartBrain cannot remember you: "
+    "you will be asked to sign in each time."
+)
+KEYCHAIN_REFUSED = "Your sign-in could not be saved in the keychain; you will sign in next time."
+WRONG_CREDENTIALS = "Wrong email or password."
+
+
+class SignInWindow(QWidget):
+    """Signs the user in (or restores a remembered session) and emits `signed_in`.
+
+    `signed_in(user, notice)`: notice is "" or a sentence for the main window's status bar.
+    `server_change_requested(url)`: the user chose a server; None means this computer.
+    `backend_restart_requested()`: the user asked to retry starting this computer's server.
+    """
+
+    signed_in = Signal(dict, str)
+    server_change_requested = Signal(object)
+    backend_restart_requested = Signal()
+
+    def __init__(
+        self,
+        api: ApiClient,
+        tasks: TaskRunner,
+        storage: TokenStorage,
+        settings: AppSettings,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._api = api
+        self._tasks = tasks
+        self._storage = storage
+        self._settings = settings
+        self._busy = False
+        self._remote_url: str | None = None
+        self._starting = False
+        self._server_ready = False
+        self._wait_seconds = 0
+        self._banner_action: Callable[[], object] | None = None
+        self._countdown = QTimer(self, interval=1000)
+        self._countdown.timeout.connect(self.on_countdown_timeout)
+        self.setWindowTitle("Sign in – SmartBrain")
+        self.setWindowIcon(app_icon())
+        self._init_widgets()
+        self._init_layout()
+        self._update_submit()
+
+    def _init_widgets(self) -> None:
+        self.logo = QLabel(self)
+        self.logo.setPixmap(app_icon().pixmap(QSize(72, 72), self.devicePixelRatioF()))
+        self.logo.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.title = QLabel("Sign in to SmartBrain", self)
+        self.title.setObjectName("title")
+        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.subtitle = QLabel("Find the faces in your photos.", self)
+        self.subtitle.setObjectName("subtitle")
+        self.subtitle.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.banner = Banner(self)
+        self.banner.action_clicked.connect(self.on_banner_action_clicked)
+        self.email = FieldBox("you@example.com", max_length=254, parent=self)
+        self.email.edit.setText(self._settings.last_email)
+        self.email.edit.returnPressed.connect(self.on_submit_clicked)
+        self.email.edit.textEdited.connect(self.on_field_edited)
+        self.password = FieldBox("Password", password=True, parent=self)
+        self.password.edit.returnPressed.connect(self.on_submit_clicked)
+        self.password.edit.textEdited.connect(self.on_field_edited)
+        self.remember = QCheckBox("&Remember me", self)
+        self.remember.setChecked(self._settings.remember_me and self._storage.available)
+        self.keychain_note = QLabel(NO_KEYCHAIN, self)
+        self.keychain_note.setObjectName("note")
+        self.keychain_note.setWordWrap(True)
+        if not self._storage.available:
+            self.remember.setEnabled(False)
+            self.remember.setToolTip(NO_KEYCHAIN)
+        self.keychain_note.setVisible(not self._storage.available)
+        self.submit = primary_button("&Sign in", self)
+        self.submit.clicked.connect(self.on_submit_clicked)
+        self.busy = BusyBar(self)
+        self.create_account = link_button("New here? &Create an account", self)
+        self.create_account.clicked.connect(self.on_create_account_clicked)
+        self.server_label = QLabel(self)
+        self.server_label.setObjectName("note")
+        self.server_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.change_server = link_button("C&hange…", self)
+        self.change_server.setToolTip("Choose the SmartBrain server to use")
+        self.change_server.clicked.connect(self.on_change_server_clicked)
+
+    def _init_layout(self) -> None:
+        email_label = QLabel("&Email", self)
+        email_label.setBuddy(self.email)
+        password_label = QLabel("&Password", self)
+        password_label.setBuddy(self.password)
+        form = QVBoxLayout()
+        form.setSpacing(6)
+        form.addWidget(email_label)
+        form.addWidget(self.email)
+        form.addSpacing(4)
+        form.addWidget(password_label)
+        form.addWidget(self.password)
+        form.addWidget(self.remember)
+        form.addWidget(self.keychain_note)
+        rule = QFrame(self)
+        rule.setFrameShape(QFrame.Shape.HLine)
+        rule.setObjectName("rule")
+        server_row = QHBoxLayout()
+        server_row.addWidget(self.server_label, 1)
+        server_row.addWidget(self.change_server)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(32, 28, 32, 16)
+        layout.setSpacing(10)
+        layout.addWidget(self.logo)
+        layout.addWidget(self.title)
+        layout.addWidget(self.subtitle)
+        layout.addSpacing(6)
+        layout.addWidget(self.banner)
+        layout.addLayout(form)
+        layout.addSpacing(4)
+        layout.addWidget(self.submit)
+        layout.addWidget(self.busy)
+        layout.addWidget(self.create_account, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addStretch(1)
+        layout.addWidget(rule)
+        layout.addLayout(server_row)
+        self.setFixedWidth(420)
+        self.setTabOrder(self.email, self.password)
+        self.setTabOrder(self.password, self.remember)
+        self.setTabOrder(self.remember, self.submit)
+        self.email.setFocus()
+
+    # Called by the app controller
+
+    def set_server_starting(self) -> None:
+        """This computer's server is being started: say so and wait."""
+        self._server_ready = False
+        self._starting = True
+        self._remote_url = None
+        self.server_label.setText("Server: this computer")
+        self.show_notice("info", "Starting SmartBrain…")
+        self._set_busy(self._busy)
+
+    def set_server_ready(self, remote_url: str | None) -> None:
+        """The server (remote_url, or None for this computer's) takes requests: enable
+        signing in."""
+        self._server_ready = True
+        self._remote_url = remote_url
+        self.server_label.setText(f"Server: {remote_url or 'this computer'}")
+        if self._starting:
+            self.banner.clear()
+        self._starting = False
+        self._set_busy(self._busy)
+
+    def set_server_failed(self, message: str) -> None:
+        """The server on this computer could not start or died."""
+        self._server_ready = False
+        self._starting = False
+        self._show_error(message, "Try again", self.backend_restart_requested.emit)
+        self._set_busy(self._busy)
+
+    def show_notice(self, kind: str, text: str) -> None:
+        """Show a message above the form (e.g. why the user is back here)."""
+        self._banner_action = None
+        self.banner.show_message(kind, text)
+
+    def reset(self) -> None:
+        """Clear the password and errors, ready for the next sign-in."""
+        self.password.edit.clear()
+        self.email.set_error("")
+        self.password.set_error("")
+        self._set_busy(False)
+        (self.password if self.email.text else self.email).setFocus()
+
+    def restore_session(self) -> None:
+        """Sign in with the token the keychain holds for this server, if there is one."""
+        if not self._storage.available or not self._server_ready or self._busy:
+            return
+        server = server_key(self._remote_url)
+        self._set_busy(True)
+        self._tasks.run(
+            self, lambda: self._storage.load(server), self.on_token_loaded, self.on_restore_failed
+        )
+
+    # Slots
+
+    @Slot()
+    def on_submit_clicked(self) -> None:
+        if not self.submit.isEnabled():
+            return
+        email, password = self.email.text.strip(), self.password.text
+        errors = {
+            self.email: validation.email_error(email),
+            self.password: "" if password else "Enter your password.",
+        }
+        for field, message in errors.items():
+            field.set_error(message)
+        invalid = [field for field, message in errors.items() if message]
+        if invalid:
+            invalid[0].setFocus()
+            return
+        remember = self.remember.isChecked()
+        server = server_key(self._remote_url)
+        self.banner.clear()
+        self._set_busy(True)
+        self._tasks.run(
+            self,
+            lambda: self._sign_in(server, email, password, remember),
+            self.on_sign_in_succeeded,
+            self.on_sign_in_failed,
+        )
+
+    @Slot(object)
+    def on_sign_in_succeeded(self, outcome: tuple[dict, str]) -> None:
+        user, notice = outcome
+        self._settings.last_email = self.email.text.strip()
+        self._settings.remember_me = self.remember.isChecked()
+        self._set_busy(False)
+        self.signed_in.emit(user, notice)
+
+    @Slot(object)
+    def on_sign_in_failed(self, error: Exception) -> None:
+        self._set_busy(False)
+        if isinstance(error, InvalidInputError) and error.code == "invalid_credentials":
+            self._show_error(WRONG_CREDENTIALS)
+            self.password.setFocus()
+            self.password.edit.selectAll()
+        elif isinstance(error, InvalidInputError) and error.fields:
+            self.email.set_error(error.fields.get("email", ""))
+            self.password.set_error(error.fields.get("password", ""))
+        elif isinstance(error, TooManyAttemptsError):
+            self._start_countdown(error.retry_after)
+        elif isinstance(error, ServerUnavailableError):
+            self._show_error(error.message, "Try again", self.on_submit_clicked)
+        else:
+            self._show_error(describe(error))
+
+    @Slot(object)
+    def on_token_loaded(self, token: str | None) -> None:
+        if token is None:
+            self._set_busy(False)
+            return
+        self.banner.show_message("info", "Signing you in…")
+        self._tasks.run(
+            self,
+            lambda: self._api.restore_session(token),
+            self.on_restore_succeeded,
+            self.on_restore_failed,
+        )
+
+    @Slot(object)
+    def on_restore_succeeded(self, user: dict) -> None:
+        self._set_busy(False)
+        self.banner.clear()
+        self.signed_in.emit(user, "")
+
+    @Slot(object)
+    def on_restore_failed(self, error: Exception) -> None:
+        self._set_busy(False)
+        if not isinstance(error, SessionEndedError):  # a 401 is handled by the app already
+            self._show_error(describe(error), "Try again", self.restore_session)
+
+    @Slot()
+    def on_create_account_clicked(self) -> None:
+        dialog = RegisterDialog(self._api, self._tasks, self)
+        dialog.registered.connect(self.on_dialog_registered)
+        dialog.open()
+
+    @Slot(dict)
+    def on_dialog_registered(self, user: dict) -> None:
+        remember = self.remember.isChecked()
+        server = server_key(self._remote_url)
+        self.email.edit.setText(user.get("email", ""))
+        self._set_busy(True)
+        self._tasks.run(
+            self,
+            lambda: (user, self._keep_token(server, remember)),
+            self.on_sign_in_succeeded,
+            self.on_sign_in_failed,
+        )
+
+    @Slot()
+    def on_change_server_clicked(self) -> None:
+        dialog = ServerDialog(self._remote_url, self)
+        dialog.server_chosen.connect(self.server_change_requested)
+        dialog.open()
+
+    @Slot()
+    def on_banner_action_clicked(self) -> None:
+        action, self._banner_action = self._banner_action, None
+        self.banner.clear()
+        if action is not None:
+            action()
+
+    @Slot()
+    def on_field_edited(self) -> None:
+        field = self.email if self.sender() is self.email.edit else self.password
+        field.set_error("")
+
+    @Slot()
+    def on_countdown_timeout(self) -> None:
+        self._wait_seconds -= 1
+        if self._wait_seconds <= 0:
+            self._countdown.stop()
+            self.banner.clear()
+        else:
+            self.banner.show_message("warning", too_many_attempts_message(self._wait_seconds))
+        self._update_submit()
+
+    # Helpers (_sign_in and _keep_token run in the pool)
+
+    def _sign_in(self, server: str, email: str, password: str, remember: bool) -> tuple[dict, str]:
+        user = self._api.sign_in(email, password)
+        return user, self._keep_token(server, remember)
+
+    def _keep_token(self, server: str, remember: bool) -> str:
+        """Store or drop the keychain's token; the notice to show if it could not be kept."""
+        if not remember or not self._storage.available:
+            self._storage.delete(server)
+            return ""
+        return "" if self._storage.save(server, self._api.token or "") else KEYCHAIN_REFUSED
+
+    def _show_error(
+        self, message: str, action: str | None = None, on_action: Callable[[], object] | None = None
+    ) -> None:
+        self._banner_action = on_action
+        self.banner.show_message("error", message, action)
+
+    def _start_countdown(self, seconds: int) -> None:
+        self._wait_seconds = seconds
+        self.banner.show_message("warning", too_many_attempts_message(seconds))
+        self._countdown.start()
+        self._update_submit()
+
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self.busy.set_busy(busy or self._starting)
+        self.email.edit.setReadOnly(busy)
+        self.password.edit.setReadOnly(busy)
+        self.change_server.setEnabled(not busy)
+        self._update_submit()
+
+    def _update_submit(self) -> None:
+        ready = self._server_ready and not self._busy and self._wait_seconds <= 0
+        self.submit.setEnabled(ready)
+        self.create_account.setEnabled(self._server_ready and not self._busy)
+        self.submit.setText("Signing in…" if self._busy else "&Sign in")

@@ -1,0 +1,99 @@
+"""SignOutEverywhereDialog: ends every session of the user after asking for the password."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
+
+from desktop.api_client import ApiClient
+from desktop.errors import InvalidInputError, SessionEndedError, describe
+from desktop.widgets import Banner, BusyBar, FieldBox, repolish
+from desktop.worker import TaskRunner
+
+
+class SignOutEverywhereDialog(QDialog):
+    """Emits `signed_out(revoked)` once the server has ended every session."""
+
+    signed_out = Signal(int)
+
+    def __init__(self, api: ApiClient, tasks: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self._api = api
+        self._tasks = tasks
+        self._busy = False
+        self.setWindowTitle("Sign out everywhere – SmartBrain")
+        self.explanation = QLabel(
+            "This signs you out on every computer and device, this one included. "
+            "Enter your password to confirm.",
+            self,
+        )
+        self.explanation.setWordWrap(True)
+        self.banner = Banner(self)
+        self.password = FieldBox("Your password", password=True, parent=self)
+        self.password.edit.textEdited.connect(self.on_password_edited)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
+        self.confirm = self.buttons.addButton(
+            "Sign out &everywhere", QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.confirm.setObjectName("danger")
+        repolish(self.confirm)
+        self.confirm.setDefault(True)
+        self.confirm.clicked.connect(self.on_confirm_clicked)
+        self.buttons.rejected.connect(self.reject)
+        self.busy = BusyBar(self)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 20, 24, 16)
+        layout.setSpacing(10)
+        layout.addWidget(self.explanation)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.password)
+        layout.addWidget(self.busy)
+        layout.addWidget(self.buttons)
+        self.setMinimumWidth(420)
+        self.password.setFocus()
+
+    @Slot()
+    def on_password_edited(self) -> None:
+        self.password.set_error("")
+
+    @Slot()
+    def on_confirm_clicked(self) -> None:
+        if self._busy:
+            return
+        password = self.password.text
+        if not password:
+            self.password.set_error("Enter your password.")
+            return
+        self._set_busy(True)
+        self._tasks.run(
+            self,
+            lambda: self._api.sign_out_everywhere(password),
+            self.on_sign_out_succeeded,
+            self.on_sign_out_failed,
+        )
+
+    @Slot(object)
+    def on_sign_out_succeeded(self, revoked: int) -> None:
+        self._set_busy(False)
+        self.signed_out.emit(revoked)
+        self.accept()
+
+    @Slot(object)
+    def on_sign_out_failed(self, error: Exception) -> None:
+        self._set_busy(False)
+        if isinstance(error, SessionEndedError):
+            self.reject()
+        elif isinstance(error, InvalidInputError) and error.code == "invalid_credentials":
+            self.password.set_error("That is not your password.")
+            self.password.edit.selectAll()
+        elif isinstance(error, InvalidInputError) and "password" in error.fields:
+            self.password.set_error(error.fields["password"])
+        else:
+            self.banner.show_message("error", describe(error))
+
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self.busy.set_busy(busy)
+        self.confirm.setEnabled(not busy)
+        self.password.edit.setReadOnly(busy)
