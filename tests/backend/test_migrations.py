@@ -1,0 +1,345 @@
+"""`python main.py db upgrade` adopts an existing SmartBrain database in place, creates a new
+one from nothing, and is a no-op the second time; the old users then sign in with their old
+passwords, and their bcrypt-nodejs hashes are replaced by the new scheme.
+
+Runs on SQLite always, and on PostgreSQL (in a database of its own, created and dropped here)
+when SMARTBRAIN_TEST_DATABASE_URL is a PostgreSQL URL.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import bcrypt
+import pytest
+from alembic.config import Config as AlembicConfig
+from alembic.script import ScriptDirectory
+from flask import Flask
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
+
+from backend import create_app
+from backend.config import Config
+from backend.migrate import MIGRATIONS
+
+ROOT = Path(__file__).resolve().parents[2]
+PG_URL = os.environ.get("SMARTBRAIN_TEST_DATABASE_URL", "")
+
+# The course's schema, as its SQL created it (PostgreSQL) ...
+ORIGINAL_POSTGRES_SQL = [
+    "CREATE TABLE users (id serial PRIMARY KEY, name VARCHAR(100), email text UNIQUE NOT NULL,"
+    " entries BIGINT DEFAULT 0, joined TIMESTAMP NOT NULL)",
+    "CREATE TABLE login (id serial PRIMARY KEY, hash varchar(100) NOT NULL,"
+    " email text UNIQUE NOT NULL)",
+]
+# ... and the same schema written for SQLite.
+ORIGINAL_SQLITE_SQL = [
+    "CREATE TABLE users (id INTEGER PRIMARY KEY AUTOINCREMENT, name VARCHAR(100),"
+    " email TEXT UNIQUE NOT NULL, entries BIGINT DEFAULT 0, joined TIMESTAMP NOT NULL)",
+    "CREATE TABLE login (id INTEGER PRIMARY KEY AUTOINCREMENT, hash VARCHAR(100) NOT NULL,"
+    " email TEXT UNIQUE NOT NULL)",
+]
+
+USER_COLUMNS = {"id", "name", "email", "entries", "joined", "age", "pet"}
+LOGIN_COLUMNS = {"id", "hash", "email"}
+
+ANN_PASSWORD = "cookies"  # the course allowed short passwords
+# 71 ASCII bytes, then "é" (2 bytes in UTF-8): byte 72 is the first half of "é", where
+# bcrypt-nodejs stopped reading.
+LONG_PASSWORD = "x" * 71 + "é and the rest of a long passphrase that bcrypt never saw"
+SAME_FIRST_72_BYTES = "x" * 71 + "é but a different ending"
+
+
+def _bcrypt_nodejs_hash(password: str) -> str:
+    """What bcrypt-nodejs stored: bcrypt at cost 10 over the first 72 UTF-8 bytes, as `$2a$`
+    (the same algorithm as `$2b$`; only the version letter differs)."""
+    hashed = bcrypt.hashpw(password.encode("utf-8")[:72], bcrypt.gensalt(10)).decode("ascii")
+    assert hashed.startswith("$2b$10$")
+    return "$2a$" + hashed[len("$2b$") :]
+
+
+LEGACY_USERS = [
+    # name, email as typed at registration, password, entries, joined
+    ("Ann", "ann@example.com", ANN_PASSWORD, 5, "2017-03-04 05:06:07"),
+    ("Old User", "Old.User@Example.com", LONG_PASSWORD, 12, "2018-11-30 23:59:59"),
+]
+LEGACY_HASHES = {email: _bcrypt_nodejs_hash(pw) for _n, email, pw, _e, _j in LEGACY_USERS}
+
+
+def _head() -> str:
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    head = ScriptDirectory.from_config(config).get_current_head()
+    assert head is not None
+    return head
+
+
+@contextmanager
+def _engine(url: str):
+    engine = create_engine(url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database(request, tmp_path) -> Iterator[str]:
+    """The URL of a database with nothing in it, of each kind available."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'nested' / 'smartbrain.db'}"
+        return
+    if not PG_URL.startswith("postgresql"):
+        pytest.skip("SMARTBRAIN_TEST_DATABASE_URL is not a PostgreSQL URL")
+    name = f"smartbrain_migrations_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = :name AND pid <> pg_backend_pid()"
+                ),
+                {"name": name},
+            )
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+@pytest.fixture
+def legacy_database(empty_database) -> str:
+    """An existing SmartBrain database, as the original Express server left it."""
+    url = make_url(empty_database)
+    if url.get_backend_name() == "sqlite":
+        Path(url.database).parent.mkdir(parents=True)  # the original server made its own file
+    with _engine(empty_database) as engine, engine.begin() as connection:
+        sql = ORIGINAL_SQLITE_SQL if connection.dialect.name == "sqlite" else ORIGINAL_POSTGRES_SQL
+        for statement in sql:
+            connection.execute(text(statement))
+        for name, email, _password, entries, joined in LEGACY_USERS:
+            # what the original /register did, in one transaction: login, then users
+            connection.execute(
+                text("INSERT INTO login (hash, email) VALUES (:hash, :email)"),
+                {"hash": LEGACY_HASHES[email], "email": email},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO users (name, email, entries, joined)"
+                    " VALUES (:name, :email, :entries, :joined)"
+                ),
+                {
+                    "name": name,
+                    "email": email,
+                    "entries": entries,
+                    "joined": joined,  # text, as SQLite keeps it and PostgreSQL reads it
+                },
+            )
+    return empty_database
+
+
+def _db_upgrade(database_url: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
+    """The real command, as an operator would run it."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SMARTBRAIN_")}
+    env.update(SMARTBRAIN_DATABASE_URL=database_url, SMARTBRAIN_DATA_DIR=str(data_dir))
+    return subprocess.run(
+        [sys.executable, "main.py", "db", "upgrade"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def _assert_upgraded(result: subprocess.CompletedProcess[str]) -> None:
+    assert result.returncode == 0, result.stderr
+    assert "The database is up to date." in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def _snapshot(database_url: str) -> dict:
+    """Everything an upgrade could change: tables, columns, indexes, version, and the rows."""
+    with _engine(database_url) as engine, engine.connect() as connection:
+        inspector = inspect(connection)
+        tables = sorted(inspector.get_table_names())
+        schema = {
+            table: (
+                sorted(column["name"] for column in inspector.get_columns(table)),
+                _index_names(connection, table),
+            )
+            for table in tables
+        }
+        rows = {
+            table: sorted(map(tuple, connection.execute(text(f"SELECT * FROM {table}")).all()))
+            for table in ("users", "login")
+            if table in tables
+        }
+        version = (
+            connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+            if "alembic_version" in tables
+            else None
+        )
+    return {"tables": tables, "schema": schema, "rows": rows, "version": version}
+
+
+def _index_names(connection, table: str) -> list[str]:
+    """Index names, expression indexes included (SQLAlchemy does not reflect those on SQLite)."""
+    if connection.dialect.name == "sqlite":
+        query = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = :table"
+    else:
+        query = "SELECT indexname FROM pg_indexes WHERE tablename = :table"
+    return sorted(connection.execute(text(query), {"table": table}).scalars())
+
+
+def _login_hash(database_url: str, email: str) -> str:
+    with _engine(database_url) as engine, engine.connect() as connection:
+        return connection.execute(
+            text("SELECT hash FROM login WHERE email = :email"), {"email": email}
+        ).scalar_one()
+
+
+@contextmanager
+def _api(database_url: str, redis_url: str) -> Iterator[Flask]:
+    app = create_app(
+        Config(
+            {
+                "SMARTBRAIN_DATABASE_URL": database_url,
+                "SMARTBRAIN_REDIS_URL": redis_url,
+                "SMARTBRAIN_BCRYPT_ROUNDS": "4",
+            }
+        )
+    )
+    try:
+        yield app
+    finally:
+        app.extensions["smartbrain.redis"].close()
+        app.extensions["smartbrain.db"].kw["bind"].dispose()
+
+
+def _sign_in(client, email: str, password: str):
+    return client.post("/signin", json={"email": email, "password": password})
+
+
+def test_an_original_database_is_upgraded_in_place(legacy_database, tmp_path):
+    before = _snapshot(legacy_database)
+    assert before["tables"] == ["login", "users"] and before["version"] is None
+
+    _assert_upgraded(_db_upgrade(legacy_database, tmp_path / "data"))
+
+    after = _snapshot(legacy_database)
+    assert after["tables"] == ["alembic_version", "login", "users"]
+    assert after["version"] == [_head()]
+    assert set(after["schema"]["users"][0]) == USER_COLUMNS  # gained age and pet
+    assert set(after["schema"]["login"][0]) == LOGIN_COLUMNS
+    # every row kept as it was; the new columns are empty
+    assert after["rows"]["login"] == before["rows"]["login"]
+    assert [row[:5] for row in after["rows"]["users"]] == before["rows"]["users"]
+    with _engine(legacy_database) as engine, engine.connect() as connection:
+        assert connection.execute(text("SELECT age, pet FROM users")).all() == [(None, None)] * 2
+
+    # the second run changes nothing
+    _assert_upgraded(_db_upgrade(legacy_database, tmp_path / "data"))
+    assert _snapshot(legacy_database) == after
+
+
+def test_old_users_sign_in_with_their_old_passwords_and_their_hashes_are_upgraded(
+    legacy_database, tmp_path, redis_url, redis_client
+):
+    _assert_upgraded(_db_upgrade(legacy_database, tmp_path / "data"))
+    with _api(legacy_database, redis_url) as app:
+        client = app.test_client()
+
+        for email, password, variants in [
+            ("ann@example.com", ANN_PASSWORD, ["ANN@example.com", "ann@example.com"]),
+            (
+                "Old.User@Example.com",
+                LONG_PASSWORD,
+                ["old.user@example.com", "OLD.USER@EXAMPLE.COM", "Old.User@Example.com"],
+            ),
+        ]:
+            assert _login_hash(legacy_database, email).startswith("$2a$10$")
+            first = _sign_in(client, variants[0], password)
+            assert first.status_code == 200, first.get_json()
+            assert first.get_json()["user"]["email"] == email
+            upgraded = _login_hash(legacy_database, email)
+            assert upgraded.startswith("sha256$"), upgraded
+            for variant in variants:  # the new hash works, for the email in any case
+                assert _sign_in(client, variant, password).status_code == 200, variant
+            assert _login_hash(legacy_database, email) == upgraded  # rehashed only once
+            wrong = _sign_in(client, email, password + "!")
+            assert wrong.status_code == 400
+            assert wrong.get_json()["error"]["code"] == "invalid_credentials"
+
+        # The legacy hash read only 72 bytes; the new one reads the whole passphrase.
+        same_prefix = _sign_in(client, "old.user@example.com", SAME_FIRST_72_BYTES)
+        assert same_prefix.status_code == 400
+
+        # the old user's profile is intact, and the new fields work on the old rows
+        body = _sign_in(client, "ann@example.com", ANN_PASSWORD).get_json()
+        headers = {"Authorization": body["token"]}
+        profile = client.get(f"/profile/{body['userId']}", headers=headers).get_json()
+        assert {field: profile[field] for field in USER_COLUMNS} == {
+            "id": body["userId"],
+            "name": "Ann",
+            "email": "ann@example.com",
+            "entries": 5,
+            "joined": "2017-03-04T05:06:07Z",
+            "age": None,
+            "pet": None,
+        }
+        saved = client.post(
+            f"/profile/{body['userId']}",
+            headers=headers,
+            json={"formInput": {"age": "31", "pet": "cat"}},
+        )
+        assert saved.status_code == 200
+        assert client.put("/image", headers=headers, json={"id": body["userId"]}).get_json() == 6
+        profile = client.get(f"/profile/{body['userId']}", headers=headers).get_json()
+        assert (profile["age"], profile["pet"], profile["entries"]) == (31, "cat", 6)
+
+        # new accounts get fresh ids next to the old ones, and old emails stay taken
+        new = client.post(
+            "/register",
+            json={"name": "Nia", "email": "nia@example.com", "password": "a new password"},
+        )
+        assert new.status_code == 200, new.get_json()
+        assert new.get_json()["userId"] not in {body["userId"], 1, 2}
+        taken = client.post(
+            "/register",
+            json={"name": "Copy", "email": "old.user@EXAMPLE.com", "password": "whatever pw"},
+        )
+        assert taken.status_code == 409
+
+
+def test_a_new_database_is_created_by_the_same_migrations(
+    empty_database, tmp_path, redis_url, redis_client
+):
+    _assert_upgraded(_db_upgrade(empty_database, tmp_path / "data"))
+    created = _snapshot(empty_database)
+    assert created["tables"] == ["alembic_version", "login", "users"]
+    assert created["version"] == [_head()]
+    assert set(created["schema"]["users"][0]) == USER_COLUMNS
+    assert set(created["schema"]["login"][0]) == LOGIN_COLUMNS
+    assert created["rows"] == {"login": [], "users": []}
+
+    _assert_upgraded(_db_upgrade(empty_database, tmp_path / "data"))
+    assert _snapshot(empty_database) == created
+
+    with _api(empty_database, redis_url) as app:
+        client = app.test_client()
+        registered = client.post(
+            "/register",
+            json={"name": "Dana", "email": "Dana@Example.com", "password": "correct horse"},
+        )
+        assert registered.status_code == 200, registered.get_json()
+        assert _sign_in(client, "dana@example.com", "correct horse").status_code == 200

@@ -1,0 +1,331 @@
+"""`python main.py serve` as a real process on the embedded defaults: SQLite and a Valkey on a
+unix socket, both kept in SMARTBRAIN_DATA_DIR; one backend per data directory; clean stops.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+READY = re.compile(r"^SmartBrain backend listening on (http://127\.0\.0\.1:(\d+))$")
+PASSWORD = "correct horse battery"
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="checks processes in /proc")
+
+# Loopback requests must not go through a proxy named in the environment.
+_http = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def call(method: str, url: str, body: dict | None = None, token: str | None = None):
+    """(status, JSON body) of one HTTP request, errors included."""
+    headers = {"Content-Type": "application/json"} if body is not None else {}
+    if token:
+        headers["Authorization"] = token
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method, headers=headers)
+    try:
+        with _http.open(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, json.loads(error.read())
+
+
+def _environment(data_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SMARTBRAIN_")}
+    env.update(SMARTBRAIN_DATA_DIR=str(data_dir), SMARTBRAIN_BCRYPT_ROUNDS="4")
+    return env
+
+
+def _alive(pid: int) -> bool:
+    """True while `pid` runs (a zombie waiting to be reaped has stopped)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+
+
+def _wait_gone(pid: int, timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while _alive(pid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def _is_valkey(pid: int) -> bool:
+    try:
+        return b"valkey" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
+class Serve:
+    """One `main.py serve --port 0` process; stdout is read line by line in a thread."""
+
+    def __init__(self, data_dir: Path, log: Path, *extra: str) -> None:
+        self.data_dir = data_dir
+        self.log = log
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        with open(log, "ab") as stderr:
+            self.process = subprocess.Popen(
+                [sys.executable, "main.py", "serve", "--port", "0", *extra],
+                cwd=ROOT,
+                env=_environment(data_dir),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                text=True,
+            )
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        self.url = ""
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self._lines.put(line.rstrip("\n"))
+        self._lines.put(None)
+
+    def wait_ready(self, timeout: float = 30.0) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                line = self._lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                pytest.fail(f"serve was not ready in {timeout} s:\n{self.log.read_text()}")
+            if line is None:
+                pytest.fail(f"serve exited before it was ready:\n{self.log.read_text()}")
+            match = READY.match(line)
+            if match:
+                self.url = match.group(1)
+                return self.url
+
+    @property
+    def valkey_pid(self) -> int:
+        return int((self.data_dir / "redis" / "valkey.pid").read_text().strip())
+
+    def stop(self, signum: int = signal.SIGTERM, timeout: float = 15.0) -> int:
+        self.process.send_signal(signum)
+        return self.process.wait(timeout)
+
+    def close(self) -> None:
+        """Make sure the process is gone and every pipe closed (also after a failure)."""
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait(15)
+        self._reader.join(5)
+        for pipe in (self.process.stdin, self.process.stdout):
+            if pipe is not None:
+                pipe.close()
+
+
+@pytest.fixture
+def serve(tmp_path) -> Iterator:
+    """Start serve processes on data dirs; everything they leave behind is stopped after."""
+    started: list[Serve] = []
+
+    def start(data_dir: Path, *extra: str) -> Serve:
+        process = Serve(data_dir, tmp_path / f"serve-{len(started)}.log", *extra)
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.close()
+    for data_dir in {process.data_dir for process in started}:
+        try:
+            pid = int((data_dir / "redis" / "valkey.pid").read_text().strip())
+        except (OSError, ValueError):
+            continue
+        if _alive(pid) and _is_valkey(pid):  # a test failed and left a server behind
+            os.kill(pid, signal.SIGKILL)
+
+
+def _unix_socket_of(data_dir: Path) -> Path:
+    for line in (data_dir / "redis" / "valkey.conf").read_text().splitlines():
+        key, _, value = line.partition(" ")
+        if key == "unixsocket":
+            return Path(value.strip())
+    pytest.fail("Valkey has no unix socket configured")
+
+
+def _register(url: str, email: str = "dana@example.com") -> tuple[int, str]:
+    status, body = call(
+        "POST", f"{url}/register", {"name": "Dana", "email": email, "password": PASSWORD}
+    )
+    assert status == 200, body
+    return body["userId"], body["token"]
+
+
+def _socket_inodes(pid: int) -> set[str]:
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[len("socket:[") : -1])
+    return inodes
+
+
+def _inodes_in(table: str) -> set[str]:
+    try:
+        lines = Path(f"/proc/net/{table}").read_text().splitlines()[1:]
+    except OSError:
+        return set()
+    column = 6 if table == "unix" else 9
+    return {line.split()[column] for line in lines if len(line.split()) > column}
+
+
+def test_serve_runs_the_api_on_the_embedded_defaults_and_stops_cleanly(serve, tmp_path):
+    data_dir = tmp_path / "data"
+    server = serve(data_dir)
+    url = server.wait_ready()
+
+    assert call("GET", f"{url}/health") == (
+        200,
+        {"status": "ok", "database": "ok", "redis": "ok"},
+    )
+    user_id, _ = _register(url, "Dana@Example.com")
+    status, body = call(
+        "POST", f"{url}/signin", {"email": "dana@example.com", "password": PASSWORD}
+    )
+    assert status == 200 and body["userId"] == user_id
+    status, profile = call("GET", f"{url}/profile/{user_id}", token=body["token"])
+    assert status == 200 and profile["email"] == "dana@example.com"
+
+    # SQLite in the data dir, holding the account
+    with sqlite3.connect(data_dir / "smartbrain.db") as connection:
+        emails = connection.execute("SELECT email FROM users").fetchall()
+    connection.close()
+    assert emails == [("dana@example.com",)]
+
+    # Valkey listens on a unix socket only: none of its sockets is a TCP one
+    valkey = server.valkey_pid
+    assert _is_valkey(valkey) and _alive(valkey)
+    sockets = _socket_inodes(valkey)
+    assert sockets & _inodes_in("unix"), "Valkey has no unix socket"
+    assert not sockets & (_inodes_in("tcp") | _inodes_in("tcp6")), "Valkey opened a TCP port"
+    assert "port 0" in (data_dir / "redis" / "valkey.conf").read_text().splitlines()
+
+    assert server.stop(signal.SIGTERM) == 0
+    assert _wait_gone(valkey), "SIGTERM left Valkey running"
+    assert not (data_dir / "redis" / "valkey.pid").exists()
+    # the sessions were written to the append-only file in the data dir
+    aof = b"".join(p.read_bytes() for p in (data_dir / "redis" / "appendonlydir").iterdir())
+    assert b"sb:s:" in aof
+
+
+def test_a_session_outlives_a_restart_on_the_same_data_dir(serve, tmp_path):
+    data_dir = tmp_path / "data"
+    first = serve(data_dir)
+    url = first.wait_ready()
+    user_id, token = _register(url)
+    assert first.stop() == 0
+
+    second = serve(data_dir)
+    url = second.wait_ready()
+    status, profile = call("GET", f"{url}/profile/{user_id}", token=token)
+    assert status == 200, profile
+    assert call("POST", f"{url}/signin", token=token) == (200, {"id": user_id})
+    assert second.stop() == 0
+
+
+def test_a_second_serve_on_a_data_dir_in_use_refuses_plainly(serve, tmp_path):
+    data_dir = tmp_path / "data"
+    first = serve(data_dir)
+    url = first.wait_ready()
+    valkey = first.valkey_pid
+
+    second = subprocess.run(
+        [sys.executable, "main.py", "serve", "--port", "0"],
+        cwd=ROOT,
+        env=_environment(data_dir),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert second.returncode == 1
+    assert "listening" not in second.stdout
+    assert "Traceback" not in second.stderr
+    message = second.stderr.strip()
+    assert len(message.splitlines()) == 1 and "already" in message, message
+    assert str(data_dir) in message
+
+    # the first one is untouched
+    assert first.valkey_pid == valkey and _alive(valkey)
+    assert call("GET", f"{url}/health")[0] == 200
+    assert first.stop() == 0
+
+
+def test_exit_with_parent_stops_when_stdin_closes(serve, tmp_path):
+    server = serve(tmp_path / "data", "--exit-with-parent")
+    url = server.wait_ready()
+    assert call("GET", f"{url}/health")[0] == 200
+    valkey = server.valkey_pid
+
+    assert server.process.stdin is not None
+    server.process.stdin.close()  # what the parent's death looks like from here
+    assert server.process.wait(15) == 0
+    assert _wait_gone(valkey), "Valkey outlived its backend"
+
+
+def test_a_valkey_orphaned_by_a_killed_serve_is_stopped_by_the_next(serve, tmp_path):
+    data_dir = tmp_path / "data"
+    first = serve(data_dir)
+    url = first.wait_ready()
+    user_id, token = _register(url)
+    orphan = first.valkey_pid
+    orphan_socket = _unix_socket_of(data_dir)
+    first.stop(signal.SIGKILL)
+    assert _alive(orphan), "expected Valkey to outlive a SIGKILLed backend"
+
+    second = serve(data_dir)
+    url = second.wait_ready()
+    assert not _alive(orphan), "the orphaned Valkey is still running"
+    assert not orphan_socket.parent.exists(), "the orphan's socket directory was left behind"
+    assert second.valkey_pid != orphan and _alive(second.valkey_pid)
+    assert call("GET", f"{url}/health")[0] == 200
+    # the orphan was stopped gracefully, so it saved the session first
+    assert call("GET", f"{url}/profile/{user_id}", token=token)[0] == 200
+    assert second.stop() == 0
+
+
+def test_db_upgrade_creates_the_database_in_a_fresh_data_dir(tmp_path):
+    data_dir = tmp_path / "new" / "data"
+    result = subprocess.run(
+        [sys.executable, "main.py", "db", "upgrade"],
+        cwd=ROOT,
+        env=_environment(data_dir),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "The database is up to date."
+    with sqlite3.connect(data_dir / "smartbrain.db") as connection:
+        tables = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        names = {name for (name,) in tables}
+    connection.close()
+    assert {"users", "login", "alembic_version"} <= names
+    assert not (data_dir / "redis").exists()  # migrating needs no Redis
