@@ -30,9 +30,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "db":
         from backend.config import Config
-        from backend.migrate import upgrade
+        from backend.migrate import DatabaseUnreachable, upgrade
 
-        upgrade(Config().database_url)
+        try:
+            upgrade(Config().database_url)
+        except DatabaseUnreachable as error:
+            print(error, file=sys.stderr)
+            return 1
         print("The database is up to date.")
         return 0
     return run_app(args.server)

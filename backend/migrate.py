@@ -7,16 +7,28 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+class DatabaseUnreachable(RuntimeError):
+    """The database named by the URL could not be reached (say so in one sentence)."""
+
+
 def upgrade(database_url: str, revision: str = "head") -> None:
-    """Bring the database at `database_url` up to `revision`, creating it when it is new."""
+    """Bring the database at `database_url` up to `revision`, creating it when it is new.
+
+    Raises DatabaseUnreachable, with a sentence naming the server but no password.
+    """
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["database_url"] = database_url
-    command.upgrade(config, revision)
+    try:
+        command.upgrade(config, revision)
+    except OperationalError as error:
+        where = url.render_as_string(hide_password=True)
+        raise DatabaseUnreachable(f"Cannot reach the database at {where}: {error.orig}") from None

@@ -12,7 +12,7 @@ from werkzeug.serving import make_server
 from backend import create_app
 from backend.config import Config
 from backend.embedded_redis import DataDirInUse, EmbeddedRedis
-from backend.migrate import upgrade
+from backend.migrate import DatabaseUnreachable, upgrade
 
 READY_LINE = "SmartBrain backend listening on {url}"
 
@@ -50,7 +50,10 @@ def serve(host: str, port: int, exit_with_parent: bool = False) -> None:
                 config.redis_url = embedded.start()
             except DataDirInUse as error:  # one plain sentence on stderr, exit status 1
                 raise SystemExit(str(error)) from None
-        upgrade(config.database_url)
+        try:
+            upgrade(config.database_url)
+        except DatabaseUnreachable as error:
+            raise SystemExit(str(error)) from None
         server = make_server(host, port, create_app(config), threaded=True)
         if exit_with_parent:
             _exit_when_stdin_closes(server)

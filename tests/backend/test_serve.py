@@ -329,3 +329,24 @@ def test_db_upgrade_creates_the_database_in_a_fresh_data_dir(tmp_path):
     connection.close()
     assert {"users", "login", "alembic_version"} <= names
     assert not (data_dir / "redis").exists()  # migrating needs no Redis
+
+
+def test_db_upgrade_says_in_one_sentence_when_the_database_is_away(tmp_path):
+    env = {
+        **_environment(tmp_path),
+        "SMARTBRAIN_DATABASE_URL": "postgresql+psycopg://smartbrain:hunter2@127.0.0.1:9/nope",
+    }
+    done = subprocess.run(
+        [sys.executable, "main.py", "db", "upgrade"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert done.stderr.startswith(
+        "Cannot reach the database at postgresql+psycopg://smartbrain:***@"
+    )
+    assert done.stderr.count("\n") <= 2  # the sentence, and the driver's hint
+    assert "Traceback" not in done.stderr and "hunter2" not in done.stderr
