@@ -137,7 +137,7 @@ def auth(accounts) -> SignedIn:
 def live_server(app) -> Iterator[str]:
     """The real backend over real HTTP on loopback; yields its base URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
