@@ -28,7 +28,8 @@ def detect_faces(body: ImageUrlBody | None):
     """Find the faces in the photo at `input` (JSON) or in the uploaded field `image`."""
     request.max_content_length = current_app.config["MAX_IMAGE_BYTES"] + 64 * 1024
     data = _uploaded_photo() if body is None else _linked_photo(body.input)
-    faces = current_app.extensions["smartbrain.faces"].detect(decode_image(data))
+    pixels = decode_image(data, longest_side=1024)  # big JPEGs decode straight at that scale
+    faces = current_app.extensions["smartbrain.faces"].detect(pixels)
     return clarifai_response(faces)
 
 
