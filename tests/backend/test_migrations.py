@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -343,3 +345,63 @@ def test_a_new_database_is_created_by_the_same_migrations(
         )
         assert registered.status_code == 200, registered.get_json()
         assert _sign_in(client, "dana@example.com", "correct horse").status_code == 200
+
+
+def _original_server(database_url: str, stop: threading.Event, failures: list, rounds: list):
+    """What the original Express server does on every sign-in and register, in a loop.
+
+    node-postgres sends unnamed statements, so psycopg must not prepare them either (a
+    prepared `SELECT *` would fail, rightly, once the table has gained columns).
+    """
+    postgres = make_url(database_url).get_backend_name() == "postgresql"
+    engine = create_engine(
+        database_url, connect_args={"prepare_threshold": None} if postgres else {}
+    )
+    try:
+        while not stop.is_set():
+            try:
+                with engine.begin() as connection:
+                    login = connection.execute(
+                        text("SELECT email, hash FROM login WHERE email = :email"),
+                        {"email": "ann@example.com"},
+                    ).one()
+                    assert bcrypt.checkpw(b"cookies", login.hash.replace("$2a$", "$2b$").encode())
+                    connection.execute(
+                        text("SELECT * FROM users WHERE email = :email"), {"email": login.email}
+                    ).one()
+                with engine.begin() as connection:  # register
+                    email = f"new{len(rounds)}-{uuid.uuid4().hex[:6]}@example.com"
+                    connection.execute(
+                        text("INSERT INTO login (hash, email) VALUES (:hash, :email)"),
+                        {"hash": LEGACY_HASHES["ann@example.com"], "email": email},
+                    )
+                    connection.execute(
+                        text("INSERT INTO users (name, email, joined) VALUES ('N', :email, :at)"),
+                        {"email": email, "at": "2019-01-01 00:00:00"},
+                    )
+                rounds.append(time.monotonic())
+            except Exception as error:  # noqa: BLE001 - every failure is the finding
+                failures.append(repr(error))
+    finally:
+        engine.dispose()
+
+
+def test_the_original_server_keeps_working_while_the_upgrade_runs(legacy_database, tmp_path):
+    stop, failures, rounds = threading.Event(), [], []
+    server = threading.Thread(
+        target=_original_server, args=(legacy_database, stop, failures, rounds), daemon=True
+    )
+    server.start()
+    try:
+        while len(rounds) < 3:  # it is serving before the upgrade starts...
+            time.sleep(0.01)
+        started = time.monotonic()
+        _assert_upgraded(_db_upgrade(legacy_database, tmp_path / "data"))
+        finished = time.monotonic()
+        time.sleep(0.2)  # ...and after it ends
+    finally:
+        stop.set()
+        server.join(10)
+    assert failures == []
+    assert any(started <= moment <= finished for moment in rounds)
+    assert any(moment > finished for moment in rounds)

@@ -1,5 +1,8 @@
 """Profile fields age and pet, and case-insensitive email look-ups.
 
+Online-safe: nullable columns without defaults (a catalogue change, no table rewrite) and
+indexes built concurrently, so servers keep signing users in while it runs.
+
 Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-25
@@ -21,8 +24,18 @@ def upgrade() -> None:
         op.add_column("users", sa.Column("age", sa.Integer, nullable=True))
     if "pet" not in columns:
         op.add_column("users", sa.Column("pet", sa.Text, nullable=True))
-    op.create_index("ix_users_email_lower", "users", [sa.text("lower(email)")])
-    op.create_index("ix_login_email_lower", "login", [sa.text("lower(email)")])
+    _create_lower_email_index("ix_users_email_lower", "users")
+    _create_lower_email_index("ix_login_email_lower", "login")
+
+
+def _create_lower_email_index(name: str, table: str) -> None:
+    """On PostgreSQL, built CONCURRENTLY: servers on this database keep writing meanwhile."""
+    expression = [sa.text("lower(email)")]
+    if op.get_bind().dialect.name != "postgresql":
+        op.create_index(name, table, expression)
+        return
+    with op.get_context().autocommit_block():
+        op.create_index(name, table, expression, postgresql_concurrently=True)
 
 
 def downgrade() -> None:
