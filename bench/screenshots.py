@@ -21,9 +21,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import keyring  # noqa: E402
 from keyring.backend import KeyringBackend  # noqa: E402
+from PIL import Image  # noqa: E402
 from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtGui import QColor, QPalette  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+from skimage import data as skimage_data  # noqa: E402
 
 from desktop.api_client import ApiClient  # noqa: E402
 from desktop.app_controller import AppController  # noqa: E402
@@ -114,6 +116,37 @@ def dark_palette() -> QPalette:
     return palette
 
 
+def add_colleagues(server: str) -> None:
+    """Other users with entries of their own, so the main window has a rank to show."""
+    for name, entries in (("Fox Mulder", 9), ("Walter Skinner", 1), ("Monica Reyes", 4)):
+        colleague = ApiClient(server)
+        colleague.register(name, name.split()[0].lower() + "@example.com", PASSWORD)
+        for _ in range(entries):
+            colleague.count_entry()
+
+
+def group_photo(path: Path) -> Path:
+    """A 2×2 "group photo" from skimage's pictures: three faces and a cat (not a face)."""
+    if path.exists():
+        return path
+
+    def tile(pixels, box: tuple[int, int, int, int]) -> Image.Image:
+        return Image.fromarray(pixels).convert("RGB").crop(box).resize((420, 420), Image.LANCZOS)
+
+    astronaut = skimage_data.astronaut()
+    tiles = [
+        tile(astronaut, (40, 0, 440, 400)),
+        tile(skimage_data.camera(), (100, 0, 500, 400)),
+        tile(skimage_data.chelsea(), (80, 0, 380, 300)),
+        tile(astronaut[:, ::-1].copy(), (72, 0, 472, 400)),
+    ]
+    group = Image.new("RGB", (852, 852), "white")
+    for index, picture in enumerate(tiles):
+        group.paste(picture, (4 + (index % 2) * 424, 4 + (index // 2) * 424))
+    group.save(path, quality=92)
+    return path
+
+
 def type_into(widget, text: str) -> None:
     widget.setFocus()
     widget.clear()
@@ -137,6 +170,8 @@ def shoot(app: QApplication, suffix: str, data_dir: Path) -> None:
         ApiClient(api.base_url, device="Dana's phone").register("Dana Scully", EMAIL, PASSWORD)
     except Exception:  # registered by the light run already: same data directory
         ApiClient(api.base_url, device="Dana's phone").sign_in(EMAIL, PASSWORD)
+    else:
+        add_colleagues(api.base_url)
     save(sign_in, f"sign-in{suffix}")
     sign_in.change_server.click()
     server_dialog = sign_in.findChild(ServerDialog)
@@ -173,6 +208,12 @@ def shoot(app: QApplication, suffix: str, data_dir: Path) -> None:
     main_window.on_profile_saved(api.get_profile())
     main_window.statusBar().clearMessage()
     save(main_window, f"main-window{suffix}")
+
+    headline = main_window.greeting.text()
+    main_window.faces.detect_file(group_photo(data_dir / "group.jpg"))
+    wait_until(lambda: not main_window.faces.busy)
+    wait_until(lambda: main_window.greeting.text() != headline)  # the entry was counted
+    save(main_window, f"main-window-faces{suffix}")
 
     main_window.profile_action.trigger()
     profile = main_window.findChild(ProfileDialog)

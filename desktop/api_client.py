@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import platform
+import time
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ import requests
 
 from desktop.errors import (
     ApiError,
+    PhotoUnavailableError,
     ServerUnavailableError,
     UnexpectedError,
     error_from_response,
@@ -17,6 +19,12 @@ from desktop.errors import (
 
 DEFAULT_TIMEOUT = 10.0
 """Seconds to wait for the server to connect and then for each read."""
+
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+"""The largest photo the desktop downloads or uploads (the server's default cap too)."""
+
+PHOTO_DEADLINE = 30.0
+"""Seconds a photo download may take in all, however steadily the bytes trickle in."""
 
 Box = dict[str, float]
 """A face's bounding box as fractions of the image: top_row, left_col, bottom_row, right_col."""
@@ -47,6 +55,9 @@ class ApiClient:
         self.token: str | None = None
         self.user_id: int | None = None
         self._session = requests.Session()
+        # Photos come from anywhere on the web: a separate session, so nothing of ours
+        # (cookies, connections to our server) ever travels with those requests.
+        self._photos = requests.Session()
 
     @property
     def base_url(self) -> str | None:
@@ -141,6 +152,53 @@ class ApiClient:
         """The bounding boxes of the faces in a local image file."""
         with path.open("rb") as image:
             return _boxes(self._call("POST", "/imageurl", files={"image": (path.name, image)}))
+
+    def detect_faces_in_image(self, data: bytes, filename: str) -> list[Box]:
+        """The bounding boxes of the faces in a photo held in memory (uploaded as `filename`)."""
+        return _boxes(self._call("POST", "/imageurl", files={"image": (filename, data)}))
+
+    # Photos from the web
+
+    def fetch_image_bytes(self, url: str, *, max_bytes: int = MAX_PHOTO_BYTES) -> bytes:
+        """The body of the http(s) link `url`, at most `max_bytes`, so the photo can be shown.
+
+        Every read has the client's timeout and the whole download PHOTO_DEADLINE seconds.
+        Raises PhotoUnavailableError in plain words when the photo cannot be had.
+        """
+        deadline = time.monotonic() + PHOTO_DEADLINE
+        too_large = f"That photo is larger than {max_bytes // (1024 * 1024)} MB."
+        try:
+            with self._photos.get(
+                url,
+                stream=True,
+                timeout=self.timeout,
+                headers={"Accept": "image/*", "User-Agent": "SmartBrain/1.0"},
+            ) as response:
+                if not response.ok:
+                    raise PhotoUnavailableError(
+                        f"That link did not send a photo (HTTP {response.status_code}).",
+                        code="photo_unavailable",
+                        status=response.status_code,
+                    )
+                declared = response.headers.get("Content-Length", "")
+                if declared.isdigit() and int(declared) > max_bytes:
+                    raise PhotoUnavailableError(too_large, code="image_too_large")
+                body = bytearray()
+                for chunk in response.iter_content(64 * 1024):
+                    body += chunk
+                    if len(body) > max_bytes:
+                        raise PhotoUnavailableError(too_large, code="image_too_large")
+                    if time.monotonic() > deadline:
+                        raise requests.Timeout()
+                return bytes(body)
+        except requests.Timeout as error:
+            raise PhotoUnavailableError(
+                "That site took too long to send the photo.", code="photo_timeout"
+            ) from error
+        except requests.RequestException as error:
+            raise PhotoUnavailableError(
+                "The photo could not be downloaded from that link.", code="photo_unavailable"
+            ) from error
 
     # Plumbing
 

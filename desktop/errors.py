@@ -58,6 +58,12 @@ class ServerUnavailableError(ApiError):
     default_message = "The server cannot be reached. Check the connection and try again."
 
 
+class PhotoUnavailableError(ApiError):
+    """A photo could not be downloaded or read on this computer (not the server's doing)."""
+
+    default_message = "That photo could not be downloaded."
+
+
 class UnexpectedError(ApiError):
     """Any other failure: a 5xx, or an answer that is not what the contract promises."""
 

@@ -1,14 +1,17 @@
-"""MainWindow: the greeting with the entry count, face detection, and the Account menu."""
+"""MainWindow: the greeting with the entry count and rank, face detection (by link, file or
+drag and drop), and the Account menu."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QAction, QKeySequence
+from pathlib import Path
+
+from PySide6.QtCore import QMimeData, Qt, Signal, Slot
+from PySide6.QtGui import QAction, QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QVBoxLayout, QWidget
 
 from desktop import message_box
 from desktop.api_client import ApiClient
-from desktop.errors import SessionEndedError
+from desktop.errors import ApiError, SessionEndedError, describe
 from desktop.face_detection_panel import FaceDetectionPanel
 from desktop.profile_dialog import ProfileDialog
 from desktop.resources import app_icon
@@ -23,8 +26,40 @@ NOT_REVOKED = (
 
 
 def greeting(user: dict) -> str:
-    """The headline: "<name>, your current entry count is N"."""
-    return f"{user.get('name', '')}, your current entry count is {user.get('entries', 0)}"
+    """The headline: "<name>, your current entry count is N", then " — #R of T" when the
+    profile gave the user's rank among T users (a rank among one user says nothing)."""
+    text = f"{user.get('name', '')}, your current entry count is {user.get('entries', 0)}"
+    rank, total = user.get("rank"), user.get("totalUsers")
+    if rank and total and total > 1:
+        text += f" \N{EM DASH} #{rank} of {total}"
+    return text
+
+
+def dropped_photo(mime: QMimeData) -> tuple[str, str] | None:
+    """What a drop carries: ("file", path) for a file on this computer, ("url", link) for a
+    web link, None for anything else."""
+    for url in mime.urls():
+        if url.isLocalFile():
+            path = url.toLocalFile()
+            return ("file", path) if Path(path).is_file() else None
+        if url.scheme() in ("http", "https"):
+            return ("url", url.toString())
+    text = mime.text().strip() if mime.hasText() else ""
+    if text.startswith(("http://", "https://")) and not any(c.isspace() for c in text):
+        return ("url", text)
+    return None
+
+
+def _count_entry(api: ApiClient) -> dict:
+    """Count a detection, then fetch the profile for the new count and rank (worker side).
+    Should only the profile fail, the new count is still worth showing."""
+    entries = api.count_entry()
+    try:
+        return api.get_profile()
+    except SessionEndedError:
+        raise
+    except ApiError:
+        return {"entries": entries, "rank": None, "totalUsers": None}
 
 
 class MainWindow(QMainWindow):
@@ -39,11 +74,15 @@ class MainWindow(QMainWindow):
         self._api = api
         self._tasks = tasks
         self._user = dict(user)
+        self._entry_requests = 0
+        self._entry_shown = 0
         self.setWindowTitle("SmartBrain")
         self.setWindowIcon(app_icon())
+        self.setAcceptDrops(True)
         self._init_central()
         self._init_menus()
-        self.resize(760, 560)
+        self.resize(880, 720)
+        self.faces.url.setFocus()
 
     def _init_central(self) -> None:
         central = QWidget(self)
@@ -51,10 +90,11 @@ class MainWindow(QMainWindow):
         self.greeting.setObjectName("greeting")
         self.greeting.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.greeting.setWordWrap(True)
-        self.faces = FaceDetectionPanel(central)
+        self.faces = FaceDetectionPanel(self._api, self._tasks, central)
+        self.faces.detected.connect(self.on_faces_detected)
         layout = QVBoxLayout(central)
-        layout.setContentsMargins(32, 28, 32, 24)
-        layout.setSpacing(20)
+        layout.setContentsMargins(28, 20, 28, 16)
+        layout.setSpacing(12)
         layout.addWidget(self.greeting)
         layout.addWidget(self.faces, 1)
         self.setCentralWidget(central)
@@ -82,6 +122,12 @@ class MainWindow(QMainWindow):
         account.addAction(self.sign_out_action)
         account.addSeparator()
         account.addAction(self.quit_action)
+        photo = self.menuBar().addMenu("&Photo")
+        self.open_image_action = QAction("&Open image…", self)
+        self.open_image_action.setShortcut(QKeySequence.StandardKey.Open)
+        self.open_image_action.triggered.connect(self.faces.on_open_clicked)
+        self.faces.busy_changed.connect(self.on_faces_busy_changed)
+        photo.addAction(self.open_image_action)
         help_menu = self.menuBar().addMenu("&Help")
         self.about_action = QAction("&About SmartBrain", self)
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
@@ -94,9 +140,66 @@ class MainWindow(QMainWindow):
         dialog.profile_saved.connect(self.on_profile_saved)
         dialog.open()
 
+    @Slot(bool)
+    def on_faces_busy_changed(self, busy: bool) -> None:
+        self.open_image_action.setEnabled(not busy)
+
+    @Slot(int)
+    def on_faces_detected(self, _count: int) -> None:
+        self._entry_requests += 1
+        request = self._entry_requests
+        self._tasks.run(
+            self,
+            lambda: _count_entry(self._api),
+            lambda profile: self.on_entry_counted(request, profile),
+            self.on_entry_count_failed,
+        )
+
+    def on_entry_counted(self, request: int, profile: dict) -> None:
+        """Show the new count and rank, unless a later detection's answer is shown already."""
+        if request < self._entry_shown:
+            return
+        self._entry_shown = request
+        self._user.update(profile)
+        self.greeting.setText(greeting(self._user))
+
+    @Slot(object)
+    def on_entry_count_failed(self, error: Exception) -> None:
+        if not isinstance(error, SessionEndedError):  # a 401 is handled by the app already
+            self.statusBar().showMessage(
+                f"This detection could not be counted. {describe(error)}", 10_000
+            )
+
+    # Drag and drop: a photo file or a link dropped anywhere on the window is detected.
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        self._consider_drag(event)
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        self._consider_drag(event)
+
+    def _consider_drag(self, event: QDragMoveEvent) -> None:
+        if not self.faces.busy and dropped_photo(event.mimeData()) is not None:
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        photo = dropped_photo(event.mimeData())
+        if photo is None or self.faces.busy:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        kind, where = photo
+        if kind == "file":
+            self.faces.detect_file(where)
+        else:
+            self.faces.detect_url(where)
+        self.activateWindow()
+
     @Slot(dict)
     def on_profile_saved(self, user: dict) -> None:
-        self._user = dict(user)
+        self._user.update(user)
         self.greeting.setText(greeting(self._user))
         self.statusBar().showMessage("Profile saved.", 5000)
 
