@@ -11,9 +11,10 @@ import re
 import time
 import uuid
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 from flask.json.provider import DefaultJSONProvider
 from flask_cors import CORS
+from werkzeug.exceptions import RequestEntityTooLarge
 
 access_log = logging.getLogger("smartbrain.access")
 
@@ -44,6 +45,22 @@ def _start_request() -> None:
     offered = request.headers.get("X-Request-Id", "")
     g.request_id = offered if _REQUEST_ID.match(offered) else uuid.uuid4().hex
     g.request_started = time.perf_counter()
+    _refuse_oversized_body()
+
+
+def _refuse_oversized_body() -> None:
+    """413 for a declared body over the cap, before any view runs.
+
+    Werkzeug enforces the cap only when the body is read, so a view that never reads its body
+    (sign-out, ending a session) would otherwise do its work and answer 2xx. A view that takes
+    uploads sets its own, larger cap and enforces it itself.
+    """
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(getattr(view, "operation", None), "upload_field", None):
+        return
+    limit, length = request.max_content_length, request.content_length
+    if limit is not None and length is not None and length > limit:
+        raise RequestEntityTooLarge()
 
 
 def _finish_response(response: Response) -> Response:

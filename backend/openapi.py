@@ -86,9 +86,9 @@ def _path(rule: str) -> tuple[str, list[dict]]:
 
 
 def _error_statuses(operation: Operation, protected: bool, has_parameters: bool) -> set[int]:
-    statuses = {503, *operation.errors}
+    statuses = {413, 503, *operation.errors}  # any body over the cap is refused, read or not
     if operation.body is not None:
-        statuses |= {400, 413}
+        statuses.add(400)
     if protected:
         statuses.add(401)
     if has_parameters:

@@ -15,15 +15,25 @@ MAX_PASSWORD_LENGTH = 1024
 def _email(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError("Enter your email address.")
-    email = value.strip()
+    email = _text(value).strip()
     if len(email) > 254 or not _EMAIL.match(email):
         raise ValueError("Enter a valid email address.")
     return email
 
 
 def _text(value: Any) -> Any:
-    if isinstance(value, str) and "\x00" in value:
-        raise ValueError("Text may not contain NUL characters.")
+    """Text the database, Redis and bcrypt can all store: no NUL, no lone surrogates.
+
+    JSON may spell a lone surrogate ("\\ud800"); it cannot be encoded as UTF-8, so letting it
+    through would fail later, deep in a driver, as a 500.
+    """
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("Text may not contain NUL characters.")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("Text must be valid Unicode.") from None
     return value
 
 
@@ -66,9 +76,12 @@ def _optional_age(value: Any) -> int | None:
     if isinstance(value, bool):
         raise ValueError("Age must be a whole number.")
     if isinstance(value, str):
-        if not value.strip().isascii() or not value.strip().isdigit():
+        digits = value.strip()
+        if not digits.isascii() or not digits.isdigit():
             raise ValueError("Age must be a whole number.")
-        value = int(value.strip())
+        if len(digits.lstrip("0")) > 3:  # int() refuses over 4,300 digits, in its own words
+            raise ValueError("Age must be between 0 and 150.")
+        value = int(digits)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if not isinstance(value, int):

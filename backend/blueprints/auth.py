@@ -47,16 +47,18 @@ def register(body: RegisterBody):
 def sign_in(body: SignInBody | None):
     """Sign in with email and password, or (no body) restore the session of the token."""
     if body is None:
-        return _restore(presented_token())
+        return _restore()
     user = accounts.authenticate(body.email, body.password)
     remember_address(body.email)
     return _session_response(user, tokens.store.issue(user.id, _device(body.device)))
 
 
-def _restore(token: str | None) -> dict:
-    if token is None:
+def _restore() -> dict:
+    """The user id of the presented token's session: what a stored token is restored with."""
+    if "Authorization" not in request.headers:
         raise ApiError(400, "invalid_json", "Send an email and a password to sign in.")
-    session = tokens.store.resolve(token)
+    token = presented_token()
+    session = tokens.store.resolve(token) if token else None
     if session is None:
         raise session_ended()
     return {"id": session.user_id}
