@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, current_app, request
 from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from backend import responses
 from backend.validation import parse_body
@@ -118,7 +118,7 @@ def _ref(model: type[BaseModel]) -> str:
 
 def build_document(app: Flask) -> dict[str, Any]:
     paths: dict[str, dict] = {}
-    models: set[tuple[type[BaseModel], str]] = {(responses.Error, "serialization")}
+    models: set[tuple[type[BaseModel], JsonSchemaMode]] = {(responses.Error, "serialization")}
     for rule in app.url_map.iter_rules():
         view = app.view_functions[rule.endpoint]
         operation: Operation | None = getattr(view, "operation", None)
@@ -155,7 +155,7 @@ def build_document(app: Flask) -> dict[str, Any]:
             spec["requestBody"] = body
         if protected:
             spec["security"] = [{"token": []}]
-        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             paths.setdefault(path, {})[method.lower()] = spec
     _, schemas = models_json_schema(sorted(models, key=lambda m: m[0].__name__), ref_template=_REF)
     return {

@@ -37,12 +37,12 @@ def _hosts(netloc: str) -> list[tuple[str, int]]:
     return hosts
 
 
-def _credentials(netloc: str) -> dict[str, str]:
+def _credentials(netloc: str) -> dict[str, Any]:
     userinfo = netloc.rpartition("@")[0]
     if not userinfo:
         return {}
     username, _, password = userinfo.partition(":")
-    found = {"password": unquote(password)} if password else {}
+    found: dict[str, Any] = {"password": unquote(password)} if password else {}
     if username:
         found["username"] = unquote(username)
     return found
