@@ -117,6 +117,7 @@ class TokenStore:
         )
         if not found:
             return None
+        log.debug("session renewed user=%s session=%s", found[0], found[1])
         return ResolvedSession(user_id=int(found[0]), session_id=found[1])
 
     def revoke(self, token: str) -> None:

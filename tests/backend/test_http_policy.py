@@ -77,5 +77,7 @@ def test_logs_never_hold_a_password_or_a_token(client, caplog):
     client.post("/signin", headers={"Authorization": token})
     client.post("/signout", headers={"Authorization": token})
     text = caplog.text
-    assert "POST /signin" in text  # the access log is there...
+    assert "POST /signin" in text  # the access log is there, and the session events...
+    for event in ("session created", "session renewed", "session revoked"):
+        assert event in text
     assert TEST_PASSWORD not in text and token not in text  # ...without secrets

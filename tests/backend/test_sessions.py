@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 import pytest
@@ -107,7 +108,8 @@ def short_lived_client(config, redis_client):
     app.extensions["smartbrain.db"].kw["bind"].dispose()
 
 
-def test_idle_sessions_expire_and_leave_the_index(short_lived_client, redis_client):
+def test_idle_sessions_expire_and_leave_the_index(short_lived_client, redis_client, caplog):
+    caplog.set_level(logging.INFO, logger="smartbrain.sessions")
     client = short_lived_client
     response = client.post(
         "/register", json={"name": "Dana", "email": "d@example.com", "password": TEST_PASSWORD}
@@ -122,6 +124,7 @@ def test_idle_sessions_expire_and_leave_the_index(short_lived_client, redis_clie
     assert len(listed) == 1 and listed[0]["current"]
     index = next(redis_client.scan_iter("sb:u:*"))
     assert redis_client.hlen(index) == 1
+    assert "sessions expired user=" in caplog.text
 
 
 def test_use_never_extends_a_session_past_its_absolute_lifetime(short_lived_client):
