@@ -12,6 +12,10 @@ import selectors
 import socket
 import struct
 import threading
+from urllib.parse import quote
+
+import pytest
+from redis.connection import parse_url
 
 Address = tuple[str, int] | str
 
@@ -159,3 +163,22 @@ class TcpProxy:
                     drop(sock)
             selector.close()
             listener.close()
+
+
+def redis_upstream(redis_url: str) -> tuple[Address, str]:
+    """Where the test Redis listens, and a redis:// URL template (`{port}`) for the proxy,
+    keeping the user, password and db of `redis_url`."""
+    if not redis_url.startswith(("redis://", "unix://")):
+        pytest.skip("the forwarder stands in for one plain Redis (not TLS, sentinel or cluster)")
+    parts = parse_url(redis_url)
+    upstream: Address = parts.get("path") or (
+        parts.get("host", "127.0.0.1"),
+        parts.get("port", 6379),
+    )
+    credentials = ""
+    if parts.get("username") or parts.get("password"):
+        credentials = (
+            f"{quote(parts.get('username') or '', safe='')}"
+            f":{quote(parts.get('password') or '', safe='')}@"
+        )
+    return upstream, f"redis://{credentials}127.0.0.1:{{port}}/{parts.get('db', 0)}"

@@ -13,17 +13,15 @@ import socket
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from urllib.parse import quote
 
 import pytest
 from flask import Flask
-from redis.connection import parse_url
 from sqlalchemy.engine import make_url
 
 from backend import create_app
 from backend.config import Config
 from backend.migrate import upgrade
-from tests.backend.tcp_proxy import Address, TcpProxy
+from tests.backend.tcp_proxy import TcpProxy, redis_upstream
 from tests.conftest import TEST_PASSWORD
 
 MAX_SECONDS_WHILE_DOWN = 6.0
@@ -33,25 +31,6 @@ needs_postgres = pytest.mark.skipif(
     not PG_URL.startswith("postgresql"),
     reason="SMARTBRAIN_TEST_DATABASE_URL is not a PostgreSQL URL",
 )
-
-
-def _redis_upstream(redis_url: str) -> tuple[Address, str]:
-    """Where the test Redis listens, and a redis:// URL template (`{port}`) for the proxy,
-    keeping the user, password and db of `redis_url`."""
-    if not redis_url.startswith(("redis://", "unix://")):
-        pytest.skip("the forwarder stands in for one plain Redis (not TLS, sentinel or cluster)")
-    parts = parse_url(redis_url)
-    upstream: Address = parts.get("path") or (
-        parts.get("host", "127.0.0.1"),
-        parts.get("port", 6379),
-    )
-    credentials = ""
-    if parts.get("username") or parts.get("password"):
-        credentials = (
-            f"{quote(parts.get('username') or '', safe='')}"
-            f":{quote(parts.get('password') or '', safe='')}@"
-        )
-    return upstream, f"redis://{credentials}127.0.0.1:{{port}}/{parts.get('db', 0)}"
 
 
 @contextmanager
@@ -126,7 +105,7 @@ def _assert_all_unavailable(calls: dict[str, Callable]) -> None:
 def test_redis_outage_answers_503_and_the_same_token_works_when_it_is_back(
     database_url, redis_url, redis_client
 ):
-    upstream, url_template = _redis_upstream(redis_url)
+    upstream, url_template = redis_upstream(redis_url)
     upgrade(database_url)
     with (
         TcpProxy(upstream) as proxy,
@@ -174,7 +153,7 @@ def test_redis_outage_answers_503_and_the_same_token_works_when_it_is_back(
 def test_an_app_started_while_redis_is_down_serves_once_it_comes_up(
     database_url, redis_url, redis_client
 ):
-    upstream, url_template = _redis_upstream(redis_url)
+    upstream, url_template = redis_upstream(redis_url)
     upgrade(database_url)
     proxy = TcpProxy(upstream)
     port = proxy.start()
@@ -199,7 +178,7 @@ def test_an_app_started_while_redis_is_down_serves_once_it_comes_up(
 def test_a_register_refused_during_a_redis_outage_can_be_retried(
     database_url, redis_url, redis_client
 ):
-    upstream, url_template = _redis_upstream(redis_url)
+    upstream, url_template = redis_upstream(redis_url)
     upgrade(database_url)
     with (
         TcpProxy(upstream) as proxy,
