@@ -10,11 +10,13 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
+from flask import Flask
 from redis import Redis
 from sqlalchemy import create_engine, inspect, text
 from werkzeug.serving import make_server
@@ -81,12 +83,21 @@ def config(database_url, redis_url, redis_client, tmp_path) -> Config:
     )
 
 
+@contextmanager
+def built_app(config: Config) -> Iterator[Flask]:
+    """An app from `config`, its database engine and Redis pool closed afterwards."""
+    app = create_app(config)
+    try:
+        yield app
+    finally:
+        app.extensions["smartbrain.redis"].close()
+        app.extensions["smartbrain.db"].kw["bind"].dispose()
+
+
 @pytest.fixture
 def app(config):
-    app = create_app(config)
-    yield app
-    app.extensions["smartbrain.redis"].close()
-    app.extensions["smartbrain.db"].kw["bind"].dispose()
+    with built_app(config) as app:
+        yield app
 
 
 @pytest.fixture

@@ -9,136 +9,50 @@ starts it again on the same data directory, and reads the row straight from the 
 
 from __future__ import annotations
 
-import json
 import os
-import queue
 import random
 import signal
 import sqlite3
-import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
-ROOT = Path(__file__).resolve().parents[2]
-READY_PREFIX = "SmartBrain backend listening on "
+from tests.backend.serve_process import (
+    ServeProcess,
+    call,
+    kill_leftover_valkey,
+    serve_environment,
+)
+
 PASSWORD = "correct horse battery"
 ROUNDS = 7  # each restart costs ~3 s here: Python imports, and stopping the orphaned Valkey
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="checks processes in /proc")
 
-# Loopback requests must not go through a proxy named in the environment.
-_http = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
 Row = tuple[str | None, int | None, str | None]
 
 
-def call(method: str, url: str, body: dict | None = None, token: str | None = None):
-    """(status, JSON body) of one HTTP request, errors included."""
-    headers = {"Content-Type": "application/json"} if body is not None else {}
-    if token:
-        headers["Authorization"] = token
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method, headers=headers)
-    try:
-        with _http.open(request, timeout=10) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        with error:
-            return error.code, json.loads(error.read())
-
-
-class Serve:
-    """One `main.py serve --port 0` process; its stdout is read in a thread."""
-
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self._lines: queue.Queue[str | None] = queue.Queue()
-        self.log = log
-        with open(log, "ab") as stderr:
-            self.process = subprocess.Popen(
-                [sys.executable, "main.py", "serve", "--port", "0"],
-                cwd=ROOT,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=stderr,
-                text=True,
-            )
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self._lines.put(line.rstrip("\n"))
-        self._lines.put(None)
-
-    def wait_ready(self, timeout: float = 30.0) -> str:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                line = self._lines.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                pytest.fail(f"serve was not ready in {timeout} s:\n{self.log.read_text()}")
-            if line is None:
-                pytest.fail(f"serve exited before it was ready:\n{self.log.read_text()}")
-            if line.startswith(READY_PREFIX):
-                return line[len(READY_PREFIX) :]
-
-    def close(self) -> None:
-        """Make sure the process is gone and its pipe closed (also after a failure)."""
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait(15)
-        self._reader.join(5)
-        if self.process.stdout is not None:
-            self.process.stdout.close()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-
-
-def _is_valkey(pid: int) -> bool:
-    try:
-        return b"valkey" in Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return False
-
-
 @pytest.fixture
-def serve(tmp_path) -> Iterator[Callable[..., Serve]]:
+def serve(tmp_path) -> Iterator[Callable[..., ServeProcess]]:
     """Start serve processes on tmp_path/data; anything left behind is stopped afterwards."""
     data_dir = tmp_path / "data"
-    started: list[Serve] = []
+    started: list[ServeProcess] = []
 
-    def start(**extra_env: str) -> Serve:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SMARTBRAIN_")}
-        env.update(SMARTBRAIN_DATA_DIR=str(data_dir), SMARTBRAIN_BCRYPT_ROUNDS="4", **extra_env)
-        process = Serve(env, tmp_path / f"serve-{len(started)}.log")
+    def start(**extra_env: str) -> ServeProcess:
+        log = tmp_path / f"serve-{len(started)}.log"
+        process = ServeProcess(serve_environment(data_dir, **extra_env), log)
         started.append(process)
         return process
 
     yield start
     for process in started:
         process.close()
-    try:
-        pid = int((data_dir / "redis" / "valkey.pid").read_text().strip())
-    except (OSError, ValueError):
-        return
-    if _alive(pid) and _is_valkey(pid):  # the last serve was killed, or a test failed
-        os.kill(pid, signal.SIGKILL)
+    kill_leftover_valkey(data_dir)  # the last serve was killed, or a test failed
 
 
 def _sqlite_reader(path: Path) -> Callable[[int], Row]:

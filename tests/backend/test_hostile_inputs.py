@@ -28,9 +28,9 @@ import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 
-from backend import create_app, token_store
+from backend import token_store
 from backend.rate_limits import parse_rate_limits
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import TEST_PASSWORD, built_app
 
 MB = 1024 * 1024
 HUGE_ID = 99999999999999999999
@@ -103,10 +103,8 @@ class World:
 def app(config):
     """The app with rate limits off, so refused requests leave Redis exactly as it was."""
     config.rate_limits = parse_rate_limits("off")
-    app = create_app(config)
-    yield app
-    app.extensions["smartbrain.redis"].close()
-    app.extensions["smartbrain.db"].kw["bind"].dispose()
+    with built_app(config) as app:
+        yield app
 
 
 @pytest.fixture
@@ -1182,8 +1180,7 @@ def test_a_refused_sign_in_with_rate_limits_on_moves_only_limiter_counters(
     (keys under its "LIMITS:" prefix) and nothing else: no session, no known address, no row.
     """
     config.rate_limits = parse_rate_limits("")
-    limited = create_app(config)
-    try:
+    with built_app(config) as limited:
         client = limited.test_client()
         body = {"name": "Dana", "email": "dana@example.com", "password": TEST_PASSWORD}
         assert client.post("/register", json=body).status_code == 200
@@ -1200,6 +1197,3 @@ def test_a_refused_sign_in_with_rate_limits_on_moves_only_limiter_counters(
         changed = changed_keys(redis_before, redis_snapshot(redis_client))
         assert changed, "a refused sign-in should count against the limits"
         assert all(key.startswith("LIMITS:") for key in changed), changed
-    finally:
-        limited.extensions["smartbrain.redis"].close()
-        limited.extensions["smartbrain.db"].kw["bind"].dispose()

@@ -6,8 +6,7 @@ import logging
 
 import pytest
 
-from backend import create_app
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import TEST_PASSWORD, built_app
 
 
 def test_every_response_has_a_request_id_and_security_headers(client):
@@ -34,8 +33,7 @@ def test_no_origin_is_allowed_by_default(client):
 
 def test_listed_origins_are_allowed(config):
     config.cors_origins = ["http://localhost:3001"]
-    app = create_app(config)
-    try:
+    with built_app(config) as app:
         client = app.test_client()
         preflight = client.options(
             "/signin",
@@ -48,9 +46,6 @@ def test_listed_origins_are_allowed(config):
         assert preflight.headers["Access-Control-Allow-Origin"] == "http://localhost:3001"
         other = client.get("/health", headers={"Origin": "https://evil.example"})
         assert "Access-Control-Allow-Origin" not in other.headers
-    finally:
-        app.extensions["smartbrain.redis"].close()
-        app.extensions["smartbrain.db"].kw["bind"].dispose()
 
 
 @pytest.mark.parametrize(

@@ -26,9 +26,9 @@ from flask import Flask
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
-from backend import create_app
 from backend.config import Config
 from backend.migrate import MIGRATIONS
+from tests.conftest import built_app
 
 ROOT = Path(__file__).resolve().parents[2]
 PG_URL = os.environ.get("SMARTBRAIN_TEST_DATABASE_URL", "")
@@ -212,20 +212,13 @@ def _login_hash(database_url: str, email: str) -> str:
 
 @contextmanager
 def _api(database_url: str, redis_url: str) -> Iterator[Flask]:
-    app = create_app(
-        Config(
-            {
-                "SMARTBRAIN_DATABASE_URL": database_url,
-                "SMARTBRAIN_REDIS_URL": redis_url,
-                "SMARTBRAIN_BCRYPT_ROUNDS": "4",
-            }
-        )
-    )
-    try:
+    settings = {
+        "SMARTBRAIN_DATABASE_URL": database_url,
+        "SMARTBRAIN_REDIS_URL": redis_url,
+        "SMARTBRAIN_BCRYPT_ROUNDS": "4",
+    }
+    with built_app(Config(settings)) as app:
         yield app
-    finally:
-        app.extensions["smartbrain.redis"].close()
-        app.extensions["smartbrain.db"].kw["bind"].dispose()
 
 
 def _sign_in(client, email: str, password: str):

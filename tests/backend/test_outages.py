@@ -18,11 +18,10 @@ import pytest
 from flask import Flask
 from sqlalchemy.engine import make_url
 
-from backend import create_app
 from backend.config import Config
 from backend.migrate import upgrade
 from tests.backend.tcp_proxy import TcpProxy, redis_upstream
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import TEST_PASSWORD, built_app
 
 MAX_SECONDS_WHILE_DOWN = 6.0
 
@@ -35,20 +34,13 @@ needs_postgres = pytest.mark.skipif(
 
 @contextmanager
 def _app(database_url: str, redis_url: str) -> Iterator[Flask]:
-    app = create_app(
-        Config(
-            {
-                "SMARTBRAIN_DATABASE_URL": database_url,
-                "SMARTBRAIN_REDIS_URL": redis_url,
-                "SMARTBRAIN_BCRYPT_ROUNDS": "4",
-            }
-        )
-    )
-    try:
+    settings = {
+        "SMARTBRAIN_DATABASE_URL": database_url,
+        "SMARTBRAIN_REDIS_URL": redis_url,
+        "SMARTBRAIN_BCRYPT_ROUNDS": "4",
+    }
+    with built_app(Config(settings)) as app:
         yield app
-    finally:
-        app.extensions["smartbrain.redis"].close()
-        app.extensions["smartbrain.db"].kw["bind"].dispose()
 
 
 def _timed(call, *args, **kwargs):

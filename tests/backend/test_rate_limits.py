@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from backend import create_app
 from backend.rate_limits import DEFAULT_LIMITS, parse_rate_limits
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import TEST_PASSWORD, built_app
 
 ATTACKER = {"REMOTE_ADDR": "203.0.113.9"}
 OWNER = {"REMOTE_ADDR": "198.51.100.7"}
@@ -57,14 +56,10 @@ def test_an_address_guessing_many_accounts_is_limited(client, accounts):
 
 def test_rate_limits_can_be_turned_off(config, auth):
     config.rate_limits = parse_rate_limits("off")
-    app = create_app(config)
-    client = app.test_client()
-    try:
+    with built_app(config) as app:
+        client = app.test_client()
         for _ in range(40):
             assert sign_in(client, auth.user["email"], "wrong", ATTACKER).status_code == 400
-    finally:
-        app.extensions["smartbrain.redis"].close()
-        app.extensions["smartbrain.db"].kw["bind"].dispose()
 
 
 def test_limits_are_configurable():

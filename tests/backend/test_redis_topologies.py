@@ -6,10 +6,9 @@ import time
 
 import pytest
 
-from backend import create_app
 from backend.redis_connection import redis_from_url
 from tests.backend.redis_topologies import cluster, sentinel
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import TEST_PASSWORD, built_app
 
 
 @pytest.fixture(scope="module", params=["cluster", "sentinel"])
@@ -23,10 +22,8 @@ def topology_url(request, tmp_path_factory):
 def topology_client(config, topology_url):
     config.redis_url = topology_url
     config.session_idle_seconds = 1
-    app = create_app(config)
-    yield app.test_client()
-    app.extensions["smartbrain.redis"].close()
-    app.extensions["smartbrain.db"].kw["bind"].dispose()
+    with built_app(config) as app:
+        yield app.test_client()
 
 
 def _sign_in(client, email):

@@ -4,146 +4,49 @@ unix socket, both kept in SMARTBRAIN_DATA_DIR; one backend per data directory; c
 
 from __future__ import annotations
 
-import json
 import os
-import queue
-import re
 import signal
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-READY = re.compile(r"^SmartBrain backend listening on (http://127\.0\.0\.1:(\d+))$")
+from tests.backend.serve_process import (
+    ROOT,
+    ServeProcess,
+    alive,
+    call,
+    is_valkey,
+    kill_leftover_valkey,
+    serve_environment,
+)
+
 PASSWORD = "correct horse battery"
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="checks processes in /proc")
 
-# Loopback requests must not go through a proxy named in the environment.
-_http = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-def call(method: str, url: str, body: dict | None = None, token: str | None = None):
-    """(status, JSON body) of one HTTP request, errors included."""
-    headers = {"Content-Type": "application/json"} if body is not None else {}
-    if token:
-        headers["Authorization"] = token
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method, headers=headers)
-    try:
-        with _http.open(request, timeout=10) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        with error:
-            return error.code, json.loads(error.read())
-
-
-def _environment(data_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SMARTBRAIN_")}
-    env.update(SMARTBRAIN_DATA_DIR=str(data_dir), SMARTBRAIN_BCRYPT_ROUNDS="4")
-    return env
-
-
-def _alive(pid: int) -> bool:
-    """True while `pid` runs (a zombie waiting to be reaped has stopped)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-
 
 def _wait_gone(pid: int, timeout: float = 10.0) -> bool:
     deadline = time.monotonic() + timeout
-    while _alive(pid):
+    while alive(pid):
         if time.monotonic() > deadline:
             return False
         time.sleep(0.05)
     return True
 
 
-def _is_valkey(pid: int) -> bool:
-    try:
-        return b"valkey" in Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return False
-
-
-class Serve:
-    """One `main.py serve --port 0` process; stdout is read line by line in a thread."""
-
-    def __init__(self, data_dir: Path, log: Path, *extra: str) -> None:
-        self.data_dir = data_dir
-        self.log = log
-        self._lines: queue.Queue[str | None] = queue.Queue()
-        with open(log, "ab") as stderr:
-            self.process = subprocess.Popen(
-                [sys.executable, "main.py", "serve", "--port", "0", *extra],
-                cwd=ROOT,
-                env=_environment(data_dir),
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=stderr,
-                text=True,
-            )
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-        self.url = ""
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self._lines.put(line.rstrip("\n"))
-        self._lines.put(None)
-
-    def wait_ready(self, timeout: float = 30.0) -> str:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                line = self._lines.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                pytest.fail(f"serve was not ready in {timeout} s:\n{self.log.read_text()}")
-            if line is None:
-                pytest.fail(f"serve exited before it was ready:\n{self.log.read_text()}")
-            match = READY.match(line)
-            if match:
-                self.url = match.group(1)
-                return self.url
-
-    @property
-    def valkey_pid(self) -> int:
-        return int((self.data_dir / "redis" / "valkey.pid").read_text().strip())
-
-    def stop(self, signum: int = signal.SIGTERM, timeout: float = 15.0) -> int:
-        self.process.send_signal(signum)
-        return self.process.wait(timeout)
-
-    def close(self) -> None:
-        """Make sure the process is gone and every pipe closed (also after a failure)."""
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait(15)
-        self._reader.join(5)
-        for pipe in (self.process.stdin, self.process.stdout):
-            if pipe is not None:
-                pipe.close()
-
-
 @pytest.fixture
 def serve(tmp_path) -> Iterator:
     """Start serve processes on data dirs; everything they leave behind is stopped after."""
-    started: list[Serve] = []
+    started: list[ServeProcess] = []
 
-    def start(data_dir: Path, *extra: str) -> Serve:
-        process = Serve(data_dir, tmp_path / f"serve-{len(started)}.log", *extra)
+    def start(data_dir: Path, *extra: str) -> ServeProcess:
+        log = tmp_path / f"serve-{len(started)}.log"
+        process = ServeProcess(serve_environment(data_dir), log, *extra)
         started.append(process)
         return process
 
@@ -151,12 +54,7 @@ def serve(tmp_path) -> Iterator:
     for process in started:
         process.close()
     for data_dir in {process.data_dir for process in started}:
-        try:
-            pid = int((data_dir / "redis" / "valkey.pid").read_text().strip())
-        except (OSError, ValueError):
-            continue
-        if _alive(pid) and _is_valkey(pid):  # a test failed and left a server behind
-            os.kill(pid, signal.SIGKILL)
+        kill_leftover_valkey(data_dir)  # a test failed and left a server behind
 
 
 def _unix_socket_of(data_dir: Path) -> Path:
@@ -221,7 +119,7 @@ def test_serve_runs_the_api_on_the_embedded_defaults_and_stops_cleanly(serve, tm
 
     # Valkey listens on a unix socket only: none of its sockets is a TCP one
     valkey = server.valkey_pid
-    assert _is_valkey(valkey) and _alive(valkey)
+    assert is_valkey(valkey) and alive(valkey)
     sockets = _socket_inodes(valkey)
     assert sockets & _inodes_in("unix"), "Valkey has no unix socket"
     assert not sockets & (_inodes_in("tcp") | _inodes_in("tcp6")), "Valkey opened a TCP port"
@@ -259,7 +157,7 @@ def test_a_second_serve_on_a_data_dir_in_use_refuses_plainly(serve, tmp_path):
     second = subprocess.run(
         [sys.executable, "main.py", "serve", "--port", "0"],
         cwd=ROOT,
-        env=_environment(data_dir),
+        env=serve_environment(data_dir),
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
@@ -273,7 +171,7 @@ def test_a_second_serve_on_a_data_dir_in_use_refuses_plainly(serve, tmp_path):
     assert str(data_dir) in message
 
     # the first one is untouched
-    assert first.valkey_pid == valkey and _alive(valkey)
+    assert first.valkey_pid == valkey and alive(valkey)
     assert call("GET", f"{url}/health")[0] == 200
     assert first.stop() == 0
 
@@ -298,13 +196,13 @@ def test_a_valkey_orphaned_by_a_killed_serve_is_stopped_by_the_next(serve, tmp_p
     orphan = first.valkey_pid
     orphan_socket = _unix_socket_of(data_dir)
     first.stop(signal.SIGKILL)
-    assert _alive(orphan), "expected Valkey to outlive a SIGKILLed backend"
+    assert alive(orphan), "expected Valkey to outlive a SIGKILLed backend"
 
     second = serve(data_dir)
     url = second.wait_ready()
-    assert not _alive(orphan), "the orphaned Valkey is still running"
+    assert not alive(orphan), "the orphaned Valkey is still running"
     assert not orphan_socket.parent.exists(), "the orphan's socket directory was left behind"
-    assert second.valkey_pid != orphan and _alive(second.valkey_pid)
+    assert second.valkey_pid != orphan and alive(second.valkey_pid)
     assert call("GET", f"{url}/health")[0] == 200
     # the orphan was stopped gracefully, so it saved the session first
     assert call("GET", f"{url}/profile/{user_id}", token=token)[0] == 200
@@ -316,7 +214,7 @@ def test_db_upgrade_creates_the_database_in_a_fresh_data_dir(tmp_path):
     result = subprocess.run(
         [sys.executable, "main.py", "db", "upgrade"],
         cwd=ROOT,
-        env=_environment(data_dir),
+        env=serve_environment(data_dir),
         capture_output=True,
         text=True,
         timeout=60,
@@ -333,7 +231,7 @@ def test_db_upgrade_creates_the_database_in_a_fresh_data_dir(tmp_path):
 
 def test_db_upgrade_says_in_one_sentence_when_the_database_is_away(tmp_path):
     env = {
-        **_environment(tmp_path),
+        **serve_environment(tmp_path),
         "SMARTBRAIN_DATABASE_URL": "postgresql+psycopg://smartbrain:hunter2@127.0.0.1:9/nope",
     }
     done = subprocess.run(

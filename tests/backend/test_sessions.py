@@ -7,9 +7,8 @@ import time
 
 import pytest
 
-from backend import create_app
 from backend.config import Config
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import TEST_PASSWORD, built_app
 
 
 def sign_in(client, email, device="Laptop"):
@@ -102,10 +101,8 @@ def short_lived_client(config, redis_client):
     """A client of an app whose sessions idle out after 1 s and end 2 s after sign-in."""
     config.session_idle_seconds = 1
     config.session_max_seconds = 2
-    app = create_app(config)
-    yield app.test_client()
-    app.extensions["smartbrain.redis"].close()
-    app.extensions["smartbrain.db"].kw["bind"].dispose()
+    with built_app(config) as app:
+        yield app.test_client()
 
 
 def test_idle_sessions_expire_and_leave_the_index(short_lived_client, redis_client, caplog):

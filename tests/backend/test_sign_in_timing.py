@@ -7,9 +7,8 @@ import time
 
 import pytest
 
-from backend import create_app
 from backend.rate_limits import parse_rate_limits
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import TEST_PASSWORD, built_app
 
 SAMPLES = 200
 
@@ -19,10 +18,8 @@ def realistic_client(config):
     """bcrypt at 8 rounds (~15 ms), so that hashing, not noise, dominates; no rate limits."""
     config.bcrypt_rounds = 8
     config.rate_limits = parse_rate_limits("off")
-    app = create_app(config)
-    yield app.test_client()
-    app.extensions["smartbrain.redis"].close()
-    app.extensions["smartbrain.db"].kw["bind"].dispose()
+    with built_app(config) as app:
+        yield app.test_client()
 
 
 def _timed(client, email: str) -> float:

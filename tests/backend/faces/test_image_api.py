@@ -5,17 +5,15 @@ from __future__ import annotations
 import pytest
 from skimage import data
 
-from backend import create_app
+from tests.conftest import built_app
 
 
 @pytest.fixture
 def private_client(config):
     """A client of an app that may fetch loopback URLs, as the desktop's own backend does."""
     config.allow_private_urls = True
-    app = create_app(config)
-    yield app.test_client()
-    app.extensions["smartbrain.redis"].close()
-    app.extensions["smartbrain.db"].kw["bind"].dispose()
+    with built_app(config) as app:
+        yield app.test_client()
 
 
 def upload(client, headers, body: bytes, name: str = "photo.jpg", field: str = "image"):
