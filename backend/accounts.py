@@ -86,6 +86,9 @@ def authenticate(email: str, password: str) -> User:
         .where(func.lower(Login.email) == email.lower())
         .limit(1)
     ).first()
+    # End the read before bcrypt's quarter of a second, so that no pooled connection sits idle
+    # in a transaction meanwhile (a burst of sign-ins would starve every other request).
+    session.commit()
     if row is None:
         verify_password(password, _dummy_hash())
         raise _credentials_error()

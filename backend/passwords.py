@@ -5,17 +5,58 @@ New hashes therefore run bcrypt over base64(SHA-256(password)) (44 bytes) and ar
 the `sha256$` prefix. Hashes made by the original server (bcrypt-nodejs, `$2a$10$...`) are
 plain bcrypt over the password's first 72 bytes, exactly what that library did; they still
 verify, and are replaced by a new-style hash at the next successful sign-in.
+
+bcrypt runs in a few threads of their own at a lower CPU priority (nice 5, on Linux): at 12
+rounds a sign-in burns about a quarter of a second of CPU, and on a busy machine the
+scheduler should run the other requests first, so that a burst of sign-ins slows sign-ins and
+not everything else (bench/sign_in_storm.py). bcrypt releases the GIL, so the request thread
+waiting for the result costs nothing meanwhile.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import os
+import sys
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 import bcrypt
 
 _PREFIX = "sha256$"
 _BCRYPT_INPUT_LIMIT = 72
+_HASHING_NICENESS = 5
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+Result = TypeVar("Result")
+
+
+def _lower_priority() -> None:
+    """Make the calling thread nicer; on Linux, PRIO_PROCESS with a thread id means the thread."""
+    if sys.platform.startswith("linux"):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), _HASHING_NICENESS)
+
+
+def _hashing(work: Callable[..., Result], *args: bytes) -> Result:
+    """Run bcrypt's `work` in the low-priority hashing threads (made on first use, per process)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(os.cpu_count() or 1, "bcrypt", initializer=_lower_priority)
+    return _pool.submit(work, *args).result()
+
+
+def _forget_pool_after_fork() -> None:
+    """A forked child has none of its parent's threads: it makes its own pool when needed."""
+    global _pool, _pool_lock
+    _pool, _pool_lock = None, threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows, which does not fork
+    os.register_at_fork(after_in_child=_forget_pool_after_fork)
 
 
 def _prehash(password: str) -> bytes:
@@ -23,16 +64,18 @@ def _prehash(password: str) -> bytes:
 
 
 def hash_password(password: str, rounds: int) -> str:
-    return _PREFIX + bcrypt.hashpw(_prehash(password), bcrypt.gensalt(rounds)).decode("ascii")
+    hashed = _hashing(bcrypt.hashpw, _prehash(password), bcrypt.gensalt(rounds))
+    return _PREFIX + hashed.decode("ascii")
 
 
 def verify_password(password: str, stored: str) -> bool:
     """True when `password` matches `stored`, a new-style or a legacy bcrypt hash."""
     try:
         if stored.startswith(_PREFIX):
-            return bcrypt.checkpw(_prehash(password), stored[len(_PREFIX) :].encode("ascii"))
+            new_style = stored[len(_PREFIX) :].encode("ascii")
+            return _hashing(bcrypt.checkpw, _prehash(password), new_style)
         legacy_input = password.encode("utf-8")[:_BCRYPT_INPUT_LIMIT]
-        return bcrypt.checkpw(legacy_input, stored.encode("ascii"))
+        return _hashing(bcrypt.checkpw, legacy_input, stored.encode("ascii"))
     except ValueError:  # a malformed stored hash never matches
         return False
 

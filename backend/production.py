@@ -1,9 +1,12 @@
 """`smartbrain-server`: gunicorn serving backend.wsgi:app with sensible defaults.
 
-It binds 0.0.0.0:3000 unless told otherwise. Workers come from the core count; each runs a
-few threads so that a sign-in's bcrypt (which releases the GIL) never holds up the requests
-behind it. Any gunicorn option given on the command line wins over these defaults (gunicorn
-keeps the last value it reads).
+It binds 0.0.0.0:3000 unless told otherwise. Workers come from the core count; each runs 16
+threads: a sign-in holds its thread for bcrypt's quarter of a second or more (hashing runs at
+a lower CPU priority, so longer when the machine is busy), and with only a few threads a
+burst of sign-ins would leave none for the requests behind it (bench/soak.py: p99 of the
+other requests 1.3 s with 4 threads, 0.1 s with 16). bcrypt releases the GIL, so the waiting
+threads cost only their memory. Any gunicorn option given on the command line wins over
+these defaults (gunicorn keeps the last value it reads).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ def default_arguments(user_arguments: list[str], cores: int | None = None) -> li
         "--worker-class",
         "gthread",
         "--threads",
-        "4",
+        "16",
         "--access-logfile",
         "-",
         "--access-logformat",

@@ -48,13 +48,15 @@ def test_sign_in_during_an_outage_says_so_and_the_retry_works(
 
 
 def test_an_outage_mid_session_keeps_the_user_signed_in(
-    qtbot, controller, account, sign_in, redis_forwarder
+    qtbot, controller, account, sign_in, redis_forwarder, tasks
 ):
     proxy, _url = redis_forwarder
     main_window = sign_in(controller, account)
     main_window.profile_action.trigger()
     dialog = main_window.findChild(ProfileDialog)
     qtbot.waitUntil(lambda: dialog.joined.text() != "")
+    assert tasks.wait_for_done(10_000)  # the dialog's own profile load has answered
+    qtbot.wait(50)  # and its answer has been delivered
     port = proxy.port
     proxy.stop()
     dialog.name.edit.clear()
