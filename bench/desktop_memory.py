@@ -30,7 +30,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,16 +38,13 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import keyring  # noqa: E402
 from desktop_startup import real_backend  # noqa: E402
-from keyring.backend import KeyringBackend  # noqa: E402
-from keyring.errors import PasswordDeleteError  # noqa: E402
 from PySide6.QtCore import (  # noqa: E402
-    QEventLoop,
     QSettings,
     QThreadPool,
-    QTimer,
     qInstallMessageHandler,
 )
 from PySide6.QtWidgets import QApplication  # noqa: E402
+from qt_harness import MemoryKeyring, quiet_offscreen_notes, settle, wait_until  # noqa: E402
 
 from desktop.api_client import ApiClient  # noqa: E402
 from desktop.app_controller import AppController  # noqa: E402
@@ -75,26 +71,6 @@ image.save(sys.argv[1], "JPEG", quality=90)
 """
 
 
-class MemoryKeyring(KeyringBackend):
-    """A keychain for the run, so the real one is never touched."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.entries.pop((service, username), None) is None:
-            raise PasswordDeleteError(username)
-
-
 def status_mb(field: str) -> float:
     """A memory figure of this process from /proc/self/status (VmRSS, VmHWM), in MB."""
     for line in Path("/proc/self/status").read_text().splitlines():
@@ -113,43 +89,6 @@ def register(url: str) -> None:
     connection.close()
     if response.status != 200:
         raise RuntimeError(f"register answered {response.status}: {answer[:200]!r}")
-
-
-def wait_until(condition: Callable[[], bool], timeout: float) -> None:
-    """Run the GUI event loop until `condition()` holds (checked every 5 ms)."""
-    deadline = time.monotonic() + timeout
-    loop = QEventLoop()
-    check = QTimer(interval=5)
-    failures: list[Exception] = []
-
-    def on_check() -> None:
-        try:
-            if condition() or time.monotonic() > deadline:
-                loop.quit()
-        except Exception as error:  # noqa: BLE001 - raised again below, outside Qt's loop
-            failures.append(error)
-            loop.quit()
-
-    check.timeout.connect(on_check)
-    check.start()
-    if not condition():
-        loop.exec()
-    check.stop()
-    if failures:
-        raise failures[0]
-    if not condition():
-        raise TimeoutError("the app did not get there in time")
-
-
-def settle(seconds: float) -> None:
-    loop = QEventLoop()
-    QTimer.singleShot(int(seconds * 1000), loop.quit)
-    loop.exec()
-
-
-def quiet_offscreen_notes(_kind: object, _context: object, message: str) -> None:
-    if "This plugin does not support" not in message:
-        print(message, file=sys.stderr)
 
 
 def run(url: str, photo: Path, folder: Path, detections: int) -> list[tuple[str, float]]:

@@ -52,10 +52,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import keyring  # noqa: E402
-from keyring.backend import KeyringBackend  # noqa: E402
-from keyring.errors import PasswordDeleteError  # noqa: E402
 from PySide6.QtCore import (  # noqa: E402
-    QEventLoop,
     QSettings,
     Qt,
     QThreadPool,
@@ -63,6 +60,7 @@ from PySide6.QtCore import (  # noqa: E402
     qInstallMessageHandler,
 )
 from PySide6.QtWidgets import QApplication  # noqa: E402
+from qt_harness import MemoryKeyring, quiet_offscreen_notes, settle, wait_until  # noqa: E402
 
 from desktop.api_client import ApiClient  # noqa: E402
 from desktop.app_controller import AppController  # noqa: E402
@@ -87,26 +85,6 @@ USER = {
     "pet": "cat",
 }
 FACE = {"top_row": 0.05, "left_col": 0.35, "bottom_row": 0.45, "right_col": 0.65}
-
-
-class MemoryKeyring(KeyringBackend):
-    """A keychain for the run, so the real one is never touched."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.entries.pop((service, username), None) is None:
-            raise PasswordDeleteError(username)
 
 
 # The slow server -------------------------------------------------------------------------------
@@ -240,39 +218,6 @@ def summarize(action: str, meter: StallMeter, started: float, answered: list[flo
     )
 
 
-def wait_until(condition: Callable[[], bool], timeout: float = 30.0) -> None:
-    """Run the GUI event loop until `condition()` holds (checked every 5 ms)."""
-    deadline = time.monotonic() + timeout
-    loop = QEventLoop()
-    check = QTimer(interval=TICK_MS)
-    failures: list[Exception] = []
-
-    def on_check() -> None:
-        try:
-            if condition() or time.monotonic() > deadline:
-                loop.quit()
-        except Exception as error:  # noqa: BLE001 - raised again below, outside Qt's loop
-            failures.append(error)
-            loop.quit()
-
-    check.timeout.connect(on_check)
-    check.start()
-    if not condition():
-        loop.exec()
-    check.stop()
-    if failures:
-        raise failures[0]
-    if not condition():
-        raise TimeoutError("the action did not finish in time")
-
-
-def settle(seconds: float) -> None:
-    """Run the GUI event loop for `seconds` (painting, deferred deletes)."""
-    loop = QEventLoop()
-    QTimer.singleShot(int(seconds * 1000), loop.quit)
-    loop.exec()
-
-
 def tasks_idle() -> bool:
     return QThreadPool.globalInstance().activeThreadCount() == 0
 
@@ -292,12 +237,6 @@ def astronaut_jpeg(folder: Path, side: int) -> Path:
     image.save(buffer, "JPEG", quality=90)
     path.write_bytes(buffer.getvalue())
     return path
-
-
-def quiet_offscreen_notes(_kind: object, _context: object, message: str) -> None:
-    """Qt's messages on stderr, less the offscreen plugin's "does not support" notes."""
-    if "This plugin does not support" not in message:
-        print(message, file=sys.stderr)
 
 
 def run(delay: float, folder: Path, photo_side: int) -> list[Result]:

@@ -11,8 +11,6 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,11 +18,11 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import keyring  # noqa: E402
-from keyring.backend import KeyringBackend  # noqa: E402
 from PIL import Image  # noqa: E402
 from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtGui import QColor, QPalette  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+from qt_harness import MemoryKeyring, settle, wait_until  # noqa: E402
 from skimage import data as skimage_data  # noqa: E402
 
 from desktop.api_client import ApiClient  # noqa: E402
@@ -41,43 +39,6 @@ from desktop.worker import TaskRunner  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 EMAIL, PASSWORD = "dana@example.com", "correct horse battery"
-
-
-class MemoryKeyring(KeyringBackend):
-    """A keychain for the run, so the real one is never touched."""
-
-    priority = 1
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.entries.pop((service, username), None)
-
-
-def wait_until(condition: Callable[[], object], timeout: float = 30.0) -> None:
-    """Spin the event loop until `condition()` holds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError("the app did not reach the expected state")
-        QApplication.processEvents()
-        time.sleep(0.01)
-
-
-def settle(seconds: float = 0.3) -> None:
-    """Let layouts, styles and queued deliveries finish."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        QApplication.processEvents()
-        time.sleep(0.01)
 
 
 def save(widget: QWidget, name: str) -> None:
