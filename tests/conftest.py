@@ -94,6 +94,16 @@ def built_app(config: Config) -> Iterator[Flask]:
         app.extensions["smartbrain.db"].kw["bind"].dispose()
 
 
+def app_on(database_url: str, redis_url: str):
+    """`built_app` for a given database and Redis (fast bcrypt, the rest by default)."""
+    settings = {
+        "SMARTBRAIN_DATABASE_URL": database_url,
+        "SMARTBRAIN_REDIS_URL": redis_url,
+        "SMARTBRAIN_BCRYPT_ROUNDS": "4",
+    }
+    return built_app(Config(settings))
+
+
 @pytest.fixture
 def app(config):
     with built_app(config) as app:

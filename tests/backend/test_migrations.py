@@ -22,13 +22,11 @@ import bcrypt
 import pytest
 from alembic.config import Config as AlembicConfig
 from alembic.script import ScriptDirectory
-from flask import Flask
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
-from backend.config import Config
 from backend.migrate import MIGRATIONS
-from tests.conftest import built_app
+from tests.conftest import app_on
 
 ROOT = Path(__file__).resolve().parents[2]
 PG_URL = os.environ.get("SMARTBRAIN_TEST_DATABASE_URL", "")
@@ -210,17 +208,6 @@ def _login_hash(database_url: str, email: str) -> str:
         ).scalar_one()
 
 
-@contextmanager
-def _api(database_url: str, redis_url: str) -> Iterator[Flask]:
-    settings = {
-        "SMARTBRAIN_DATABASE_URL": database_url,
-        "SMARTBRAIN_REDIS_URL": redis_url,
-        "SMARTBRAIN_BCRYPT_ROUNDS": "4",
-    }
-    with built_app(Config(settings)) as app:
-        yield app
-
-
 def _sign_in(client, email: str, password: str):
     return client.post("/signin", json={"email": email, "password": password})
 
@@ -251,7 +238,7 @@ def test_old_users_sign_in_with_their_old_passwords_and_their_hashes_are_upgrade
     legacy_database, tmp_path, redis_url, redis_client
 ):
     _assert_upgraded(_db_upgrade(legacy_database, tmp_path / "data"))
-    with _api(legacy_database, redis_url) as app:
+    with app_on(legacy_database, redis_url) as app:
         client = app.test_client()
 
         for email, password, variants in [
@@ -330,7 +317,7 @@ def test_a_new_database_is_created_by_the_same_migrations(
     _assert_upgraded(_db_upgrade(empty_database, tmp_path / "data"))
     assert _snapshot(empty_database) == created
 
-    with _api(empty_database, redis_url) as app:
+    with app_on(empty_database, redis_url) as app:
         client = app.test_client()
         registered = client.post(
             "/register",

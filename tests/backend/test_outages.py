@@ -11,17 +11,14 @@ from __future__ import annotations
 import os
 import socket
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 import pytest
-from flask import Flask
 from sqlalchemy.engine import make_url
 
-from backend.config import Config
 from backend.migrate import upgrade
 from tests.backend.tcp_proxy import TcpProxy, redis_upstream
-from tests.conftest import TEST_PASSWORD, built_app
+from tests.conftest import TEST_PASSWORD, app_on
 
 MAX_SECONDS_WHILE_DOWN = 6.0
 
@@ -30,17 +27,6 @@ needs_postgres = pytest.mark.skipif(
     not PG_URL.startswith("postgresql"),
     reason="SMARTBRAIN_TEST_DATABASE_URL is not a PostgreSQL URL",
 )
-
-
-@contextmanager
-def _app(database_url: str, redis_url: str) -> Iterator[Flask]:
-    settings = {
-        "SMARTBRAIN_DATABASE_URL": database_url,
-        "SMARTBRAIN_REDIS_URL": redis_url,
-        "SMARTBRAIN_BCRYPT_ROUNDS": "4",
-    }
-    with built_app(Config(settings)) as app:
-        yield app
 
 
 def _timed(call, *args, **kwargs):
@@ -101,7 +87,7 @@ def test_redis_outage_answers_503_and_the_same_token_works_when_it_is_back(
     upgrade(database_url)
     with (
         TcpProxy(upstream) as proxy,
-        _app(database_url, url_template.format(port=proxy.port)) as app,
+        app_on(database_url, url_template.format(port=proxy.port)) as app,
     ):
         client = app.test_client()
         user_id, headers = _register(client)
@@ -151,7 +137,7 @@ def test_an_app_started_while_redis_is_down_serves_once_it_comes_up(
     port = proxy.start()
     proxy.stop()
     try:
-        with _app(database_url, url_template.format(port=port)) as app:
+        with app_on(database_url, url_template.format(port=port)) as app:
             client = app.test_client()
             health = _timed(client.get, "/health")
             assert health.status_code == 503
@@ -174,7 +160,7 @@ def test_a_register_refused_during_a_redis_outage_can_be_retried(
     upgrade(database_url)
     with (
         TcpProxy(upstream) as proxy,
-        _app(database_url, url_template.format(port=proxy.port)) as app,
+        app_on(database_url, url_template.format(port=proxy.port)) as app,
     ):
         client = app.test_client()
         port = proxy.port
@@ -198,7 +184,7 @@ def test_postgres_outage_answers_503_and_recovers_without_a_restart(
     upgrade(database_url)
     with TcpProxy((url.host, url.port or 5432)) as proxy:
         proxied = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
-        with _app(proxied, redis_url) as app:
+        with app_on(proxied, redis_url) as app:
             client = app.test_client()
             user_id, headers = _register(client)
             assert client.get(f"/profile/{user_id}", headers=headers).status_code == 200
@@ -238,7 +224,7 @@ def test_postgres_outage_answers_503_and_recovers_without_a_restart(
 def test_a_database_that_cannot_be_reached_answers_503(redis_url, redis_client):
     pytest.importorskip("psycopg")
     unreachable = f"postgresql+psycopg://smartbrain@127.0.0.1:{_closed_port()}/smartbrain"
-    with _app(unreachable, redis_url) as app:
+    with app_on(unreachable, redis_url) as app:
         client = app.test_client()
         token = app.extensions["smartbrain.tokens"].issue(1, "test")  # a live session
         headers = {"Authorization": token}
