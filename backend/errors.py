@@ -9,14 +9,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from backend.faces import (
-    ImageError,
-    ImageTooLarge,
-    NotAnImage,
-    RemoteTimeout,
-    RemoteUnavailable,
-    UrlRefused,
-)
+from backend.faces import ImageError
 from backend.http_policy import request_id
 from backend.rate_limits import seconds_until_retry
 
@@ -44,15 +37,6 @@ _MESSAGES = {
     405: "That method is not allowed here.",
     413: "The request is too large.",
     503: "The service is unavailable right now. Please try again shortly.",
-}
-
-
-_IMAGE_CODES = {
-    UrlRefused: "url_refused",
-    ImageTooLarge: "image_too_large",
-    NotAnImage: "not_an_image",
-    RemoteUnavailable: "remote_unavailable",
-    RemoteTimeout: "remote_timeout",
 }
 
 
@@ -119,9 +103,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(ImageError)
     def on_image_error(error: ImageError):
-        return error_response(
-            error.status, _IMAGE_CODES.get(type(error), "image_error"), error.message
-        )
+        return error_response(error.status, error.code, error.message)
 
     @app.errorhandler(RedisError)
     def on_redis_error(error: RedisError):

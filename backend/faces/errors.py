@@ -11,6 +11,7 @@ class ImageError(Exception):
     """A photo could not be fetched, read or searched for faces."""
 
     status: int = 400
+    code: str = "image_error"  # the API's error code
 
     def __init__(self, message: str, status: int | None = None) -> None:
         super().__init__(message)
@@ -23,30 +24,35 @@ class UrlRefused(ImageError):
     """The link is malformed, not http(s), or points at an address SmartBrain may not visit."""
 
     status = 400
+    code = "url_refused"
 
 
 class ImageTooLarge(ImageError):
     """The download or the decoded picture is bigger than allowed."""
 
     status = 413
+    code = "image_too_large"
 
 
 class NotAnImage(ImageError):
     """The bytes are not a picture SmartBrain can read."""
 
     status = 422
+    code = "not_an_image"
 
 
 class RemoteUnavailable(ImageError):
     """A remote site or face service could not be reached or answered with an error."""
 
     status = 502
+    code = "remote_unavailable"
 
 
 class RemoteTimeout(ImageError):
     """A remote site or face service did not answer in time."""
 
     status = 504
+    code = "remote_timeout"
 
 
 class DetectorConfigError(ValueError):
