@@ -49,12 +49,14 @@ class ApiError(Exception):
         code: str,
         message: str,
         fields: dict[str, str] | None = None,
+        retry_after: int | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.fields = fields
+        self.retry_after = retry_after  # seconds, sent as Retry-After and retryAfter
 
 
 def error_response(
@@ -70,28 +72,36 @@ def error_response(
     return jsonify({"error": body}), status
 
 
-def _too_many_requests():
-    wait = seconds_until_retry()
+def _api_error_response(error: ApiError):
+    if error.retry_after is None:
+        return error_response(error.status, error.code, error.message, error.fields)
     response, status = error_response(
+        error.status, error.code, error.message, error.fields, retryAfter=error.retry_after
+    )
+    response.headers["Retry-After"] = str(error.retry_after)
+    return response, status
+
+
+def too_many_attempts(wait: int) -> ApiError:
+    """429 with Retry-After: `wait` seconds until the limit lets the next attempt through."""
+    return ApiError(
         429,
         "rate_limited",
         f"Too many attempts. Please try again in {wait} seconds.",
-        retryAfter=wait,
+        retry_after=wait,
     )
-    response.headers["Retry-After"] = str(wait)
-    return response, status
 
 
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def on_api_error(error: ApiError):
-        return error_response(error.status, error.code, error.message, error.fields)
+        return _api_error_response(error)
 
     @app.errorhandler(HTTPException)
     def on_http_exception(error: HTTPException):
         status = error.code or 500
         if status == 429:
-            return _too_many_requests()
+            return _api_error_response(too_many_attempts(seconds_until_retry()))
         response = error_response(
             status,
             _CODES.get(status, "error"),
