@@ -7,6 +7,7 @@ import shutil
 import socket
 import ssl
 import subprocess
+import threading
 import time
 from http.server import BaseHTTPRequestHandler
 
@@ -318,3 +319,103 @@ def test_an_untrusted_certificate_is_refused(https_server):
         fetch_image(f"https://localhost:{server.port}/a.jpg", allow_private=True)
     assert failed.value.status == 502
     assert server.requests == []
+
+
+# The deadline: `timeout` bounds the whole fetch, however the server spreads its bytes.
+TIMEOUT = 1.0
+WITHIN_DEADLINE = 1.1 * TIMEOUT + 0.05  # 10 %, plus a little for the test's own work
+
+
+def answer_slowly(pieces: list[tuple[float, bytes]]):
+    """A route that writes each piece after its pause (bypassing the handler), then hangs up."""
+
+    def answer(request: BaseHTTPRequestHandler) -> None:
+        for pause, data in pieces:
+            time.sleep(pause)
+            request.wfile.write(data)
+        request.close_connection = True
+
+    return answer
+
+
+def one_byte_at_a_time(data: bytes, interval: float) -> list[tuple[float, bytes]]:
+    return [(interval, data[i : i + 1]) for i in range(len(data))]
+
+
+OK_HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\nContent-Length: 100000\r\n\r\n"
+ENDLESS_HEADER = b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 40  # 8 s of headers at 0.2 s a byte
+
+
+def fetch_timed(url: str) -> float:
+    """Seconds until fetch_image gave up with RemoteTimeout (the test fails on any other end)."""
+    started = time.monotonic()
+    with pytest.raises(RemoteTimeout) as failed:
+        fetch_image(url, allow_private=True, timeout=TIMEOUT)
+    assert failed.value.status == 504
+    return time.monotonic() - started
+
+
+@pytest.mark.parametrize(
+    "pieces",
+    [
+        one_byte_at_a_time(ENDLESS_HEADER, 0.2),
+        [(0.0, OK_HEAD), *one_byte_at_a_time(b"\xff" * 5, 0.8)],
+        [(0.6, OK_HEAD), (5.0, b"\xff")],
+        [(0.0, b"HTTP/1.1 200 OK\r\n"), (0.6, b"Content-Length: 10\r\n"), (5.0, b"\r\n")],
+    ],
+    ids=["headers-drip", "body-drip", "stall-after-headers", "stall-inside-headers"],
+)
+def test_a_slow_server_never_keeps_the_fetch_past_its_deadline(web_server, pieces):
+    server = web_server()
+    server.routes["/slow"] = answer_slowly(pieces)
+    assert fetch_timed(server.url("/slow")) <= WITHIN_DEADLINE
+
+
+def test_a_chain_of_slow_redirects_never_passes_the_deadline(web_server):
+    server = web_server()
+    redirect = b"HTTP/1.1 302 Found\r\nLocation: /%d\r\nContent-Length: 0\r\n\r\n"
+    server.routes["/1"] = answer_slowly([(0.55, redirect % 2)])  # most of the time
+    server.routes["/2"] = answer_slowly([(0.3, redirect % 3)])  # most of what is left
+    server.routes["/3"] = answer_slowly(one_byte_at_a_time(ENDLESS_HEADER, 0.1))
+    assert fetch_timed(server.url("/1")) <= WITHIN_DEADLINE
+    assert [request.path for request in server.requests] == ["/1", "/2", "/3"]
+
+
+def test_a_redirect_arriving_after_the_deadline_is_not_followed(web_server, astronaut_jpeg):
+    server = web_server()
+    server.serve("/photo.jpg", astronaut_jpeg)
+    late = b"HTTP/1.1 302 Found\r\nLocation: /photo.jpg\r\nContent-Length: 0\r\n\r\n"
+    server.routes["/late"] = answer_slowly(one_byte_at_a_time(late, 0.05))  # about 2.8 s
+    assert fetch_timed(server.url("/late")) <= WITHIN_DEADLINE
+    assert [request.path for request in server.requests] == ["/late"]
+
+
+def test_a_server_that_never_finishes_the_tls_handshake_times_out():
+    with socket.create_server(("127.0.0.1", 0)) as listener:  # accepts, never answers
+        port = listener.getsockname()[1]
+        assert fetch_timed(f"https://localhost:{port}/a.jpg") <= WITHIN_DEADLINE
+
+
+def test_a_tls_handshake_dripped_a_byte_at_a_time_times_out():
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def drip_a_handshake_record() -> None:
+        connection, _ = listener.accept()
+        with connection:
+            connection.recv(65536)  # the ClientHello
+            # A handshake record that promises 16 KB, then sends it slowly.
+            connection.sendall(b"\x16\x03\x03\x40\x00")
+            try:
+                for _ in range(40):
+                    time.sleep(0.1)
+                    connection.sendall(b"\x00")
+            except OSError:
+                pass  # the client gave up, as it should
+
+    worker = threading.Thread(target=drip_a_handshake_record, daemon=True)
+    worker.start()
+    try:
+        assert fetch_timed(f"https://localhost:{port}/a.jpg") <= WITHIN_DEADLINE
+    finally:
+        listener.close()
