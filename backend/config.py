@@ -8,6 +8,7 @@ from pathlib import Path
 
 from platformdirs import user_data_dir
 
+from backend.http_policy import parse_cors_origins
 from backend.rate_limits import parse_rate_limits
 
 
@@ -44,11 +45,7 @@ class Config:
         self.session_max_seconds = _int(env, "SMARTBRAIN_SESSION_MAX_SECONDS", 90 * 24 * 3600)
         self.max_body_bytes = _int(env, "SMARTBRAIN_MAX_BODY_BYTES", 1024 * 1024)
         self.allow_private_urls = _flag(env, "SMARTBRAIN_ALLOW_PRIVATE_URLS")
-        self.cors_origins = [
-            origin.strip()
-            for origin in env.get("SMARTBRAIN_CORS_ORIGINS", "").split(",")
-            if origin.strip()
-        ]
+        self.cors_origins = parse_cors_origins(env.get("SMARTBRAIN_CORS_ORIGINS", ""))
         self.rate_limits = parse_rate_limits(env.get("SMARTBRAIN_RATE_LIMITS", ""))
         self.max_image_bytes = _int(env, "SMARTBRAIN_MAX_IMAGE_BYTES", 10 * 1024 * 1024)
         self.image_fetch_seconds = _int(env, "SMARTBRAIN_IMAGE_FETCH_SECONDS", 10)

@@ -6,10 +6,12 @@ recursion into an ordinary "not JSON" error instead of a 500.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import re
 import time
 import uuid
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, g, request
 from flask.json.provider import DefaultJSONProvider
@@ -27,6 +29,64 @@ _SECURITY_HEADERS = {
     "Cross-Origin-Resource-Policy": "same-site",
     "Cache-Control": "no-store",
 }
+
+
+_HOST_NAME = re.compile(r"[a-z0-9_-]+(\.[a-z0-9_-]+)*\.?")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def parse_cors_origins(raw: str) -> list[str]:
+    """SMARTBRAIN_CORS_ORIGINS: comma-separated exact origins, as a browser sends them.
+
+    Each value is scheme://host[:port] (http or https; no path, no wildcard, no pattern),
+    lower-cased and without its scheme's default port. Raises ValueError otherwise.
+    """
+    return [_exact_origin(value.strip()) for value in raw.split(",") if value.strip()]
+
+
+def _exact_origin(value: str) -> str:
+    refused = ValueError(
+        f"SMARTBRAIN_CORS_ORIGINS: {value!r} is not an origin; each value must be "
+        "scheme://host[:port] exactly (http or https, no path, no wildcard or pattern)"
+    )
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError:
+        raise refused from None
+    scheme, host = parts.scheme.lower(), (parts.hostname or "")
+    well_formed = (
+        scheme in _DEFAULT_PORTS
+        and value.lower().startswith(f"{scheme}://")
+        and not (parts.path or parts.query or parts.fragment or "@" in parts.netloc)
+        and not parts.netloc.endswith(":")
+        and port != 0
+    )
+    if not well_formed or not _is_host(host, bracketed=parts.netloc.startswith("[")):
+        raise refused
+    shown_host = f"[{host}]" if ":" in host else host
+    if port is None or port == _DEFAULT_PORTS[scheme]:
+        return f"{scheme}://{shown_host}"
+    return f"{scheme}://{shown_host}:{port}"
+
+
+def _is_host(host: str, *, bracketed: bool) -> bool:
+    if bracketed:
+        try:
+            return ipaddress.ip_address(host).version == 6
+        except ValueError:
+            return False
+    return bool(_HOST_NAME.fullmatch(host))
+
+
+def _exactly(origin: str) -> re.Pattern[str]:
+    """The origin as flask-cors must see it: a pattern matching that one string.
+
+    flask-cors takes a plain string with a regex character in it ([, *, ?...) for a regular
+    expression, and matches patterns from the start only: http://[::1]:3001 would match
+    http://1:3001.evil.example. Schemes and hosts compare without case.
+    """
+    return re.compile(re.escape(origin) + r"\Z", re.IGNORECASE)
 
 
 class SafeJSONProvider(DefaultJSONProvider):
@@ -91,7 +151,7 @@ def init_http_policy(app: Flask, cors_origins: list[str]) -> None:
     if cors_origins:
         CORS(
             app,
-            origins=cors_origins,
+            origins=[_exactly(origin) for origin in cors_origins],
             allow_headers=["Authorization", "Content-Type", "X-Request-Id"],
             expose_headers=["X-Request-Id", "Retry-After"],
             methods=["GET", "POST", "PUT", "DELETE"],

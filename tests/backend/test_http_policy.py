@@ -6,6 +6,7 @@ import logging
 
 import pytest
 
+from backend.config import Config
 from tests.conftest import TEST_PASSWORD, built_app
 
 
@@ -76,3 +77,85 @@ def test_logs_never_hold_a_password_or_a_token(client, caplog):
     for event in ("session created", "session renewed", "session revoked"):
         assert event in text
     assert TEST_PASSWORD not in text and token not in text  # ...without secrets
+
+
+def cors_answer(config: Config, configured: str, origin: str) -> str | None:
+    """The Access-Control-Allow-Origin an app configured with `configured` gives `origin`."""
+    config.cors_origins = Config({"SMARTBRAIN_CORS_ORIGINS": configured}).cors_origins
+    with built_app(config) as app:
+        client = app.test_client()
+        simple = client.get("/health", headers={"Origin": origin})
+        preflight = client.options(
+            "/signin", headers={"Origin": origin, "Access-Control-Request-Method": "POST"}
+        )
+    answers = {
+        response.headers.get("Access-Control-Allow-Origin") for response in (simple, preflight)
+    }
+    assert len(answers) == 1, answers
+    return answers.pop()
+
+
+@pytest.mark.parametrize(
+    ("configured", "origin"),
+    [
+        ("http://localhost:3001", "http://localhost:3001"),
+        ("https://app.example.com", "https://app.example.com"),
+        ("HTTPS://App.Example.COM:443", "https://app.example.com"),
+        ("http://[::1]:3001", "http://[::1]:3001"),
+        ("http://localhost:3001, https://app.example.com", "https://app.example.com"),
+    ],
+)
+def test_a_configured_origin_is_allowed(config, configured, origin):
+    assert cors_answer(config, configured, origin) == origin
+
+
+@pytest.mark.parametrize(
+    ("configured", "origin"),
+    [
+        ("http://localhost:3001", "http://localhost:30011"),
+        ("http://localhost:3001", "http://localhost:3001.evil.example"),
+        ("https://app.example.com", "https://app.example.com.evil.example"),
+        ("https://app.example.com", "http://app.example.com"),
+        ("http://[::1]:3001", "http://1:3001"),  # as a pattern, [::1] is one character
+        ("http://[::1]:3001", "http://1:3001.evil.example"),
+        ("http://[::1]:3001", "http://[::1]:30011"),
+    ],
+)
+def test_an_origin_is_never_matched_as_a_pattern_or_a_prefix(config, configured, origin):
+    assert cors_answer(config, configured, origin) is None
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "*",
+        "https://.*",
+        "http://localhost:300[0-9]",
+        "https://*.example.com",
+        "^https://app\\.example\\.com$",
+        "http://localhost:3001/",
+        "http://localhost:3001/app",
+        "http://localhost:3001?x=1",
+        "http://localhost:3001#top",
+        "http://user@localhost:3001",
+        "localhost:3001",
+        "//localhost:3001",
+        "ftp://files.example.com",
+        "null",
+        "http://localhost:99999",
+        "http://localhost:0",
+        "http://localhost:",
+        "http://exa mple.com",
+        "http://[not-ipv6]:3001",
+        "http://localhost:3001,https://(a|b).example.com",
+    ],
+)
+def test_a_value_that_is_not_an_exact_origin_is_refused_at_start_up(value):
+    with pytest.raises(ValueError, match="SMARTBRAIN_CORS_ORIGINS") as refused:
+        Config({"SMARTBRAIN_CORS_ORIGINS": value})
+    assert "scheme://host[:port]" in str(refused.value)
+
+
+def test_origins_are_read_as_browsers_send_them():
+    config = Config({"SMARTBRAIN_CORS_ORIGINS": " HTTP://LocalHost:3001 ,,https://a.example:443 "})
+    assert config.cors_origins == ["http://localhost:3001", "https://a.example"]
