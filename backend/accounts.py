@@ -9,8 +9,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from backend.errors import ApiError
+from backend.errors import ApiError, WrongPassword
 from backend.extensions import db
+from backend.hash_costs import hash_costs
 from backend.models import Login, User
 from backend.password_policy import check_new_password
 from backend.passwords import dummy_hash, verify_password
@@ -21,10 +22,6 @@ _dummy_hashes: dict[int, str] = {}
 
 def _rounds() -> int:
     return current_app.config["BCRYPT_ROUNDS"]
-
-
-def _credentials_error() -> ApiError:
-    return ApiError(400, "invalid_credentials", "Wrong email or password.")
 
 
 def register(
@@ -78,31 +75,35 @@ def _email_taken() -> ApiError:
 
 
 def authenticate(email: str, password: str) -> User:
-    """The user whose email and password match; the same error, and cost, otherwise."""
+    """The user whose email and password match; the same error, and cost, otherwise.
+
+    Logins are matched to users by their exact email. A database carried over from the
+    original server may hold emails that differ only in letter case: the password decides
+    which of those accounts signs in, the exact spelling being tried first.
+    """
     session = db.session
-    row = session.execute(
+    candidates = session.execute(
         select(Login, User)
-        .join(User, func.lower(User.email) == func.lower(Login.email))
+        .join(User, User.email == Login.email)
         .where(func.lower(Login.email) == email.lower())
-        .limit(1)
-    ).first()
+        .order_by((Login.email == email).desc(), Login.id)
+    ).all()
+    cost = hash_costs().at_least(login.hash for login, _user in candidates)
     # End the read before bcrypt's quarter of a second, so that no pooled connection sits idle
     # in a transaction meanwhile (a burst of sign-ins would starve every other request).
     session.commit()
-    if row is None:
-        verify_password(password, _dummy_hash())
-        raise _credentials_error()
-    login, user = row
-    if not login.check_password(password):
-        raise _credentials_error()
-    if login.needs_rehash:
-        login.set_password(password, _rounds())
-        session.commit()
-    return user
+    if not candidates:
+        verify_password(password, _dummy_hash(cost))
+    for login, user in candidates:
+        if login.check_password(password, costs_as=cost):
+            if login.should_rehash(password):
+                login.set_password(password, _rounds())
+                session.commit()
+            return user
+    raise WrongPassword("Wrong email or password.")
 
 
-def _dummy_hash() -> str:
-    rounds = _rounds()
+def _dummy_hash(rounds: int) -> str:
     if rounds not in _dummy_hashes:
         _dummy_hashes[rounds] = dummy_hash(rounds)
     return _dummy_hashes[rounds]
@@ -135,20 +136,15 @@ def profile(user_id: int) -> dict:
 
 
 def _login_of(user: User) -> Login | None:
-    return db.session.scalar(
-        select(Login).where(func.lower(Login.email) == user.email.lower()).limit(1)
-    )
+    return db.session.scalar(select(Login).where(Login.email == user.email))
 
 
 def check_current_password(user: User, password: str, field: str) -> Login:
     """The user's login when `password` is theirs; a 400 on `field` otherwise."""
     login = _login_of(user)
     if login is None or not login.check_password(password):
-        raise ApiError(
-            400,
-            "invalid_credentials",
-            "Your current password is not correct.",
-            {field: "This is not your current password."},
+        raise WrongPassword(
+            "Your current password is not correct.", {field: "This is not your current password."}
         )
     return login
 

@@ -11,7 +11,6 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from backend.faces import ImageError
 from backend.http_policy import request_id
-from backend.rate_limits import seconds_until_retry
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +58,13 @@ class ApiError(Exception):
         self.retry_after = retry_after  # seconds, sent as Retry-After and retryAfter
 
 
+class WrongPassword(ApiError):
+    """The password did not match: the one error that counts as a failed attempt."""
+
+    def __init__(self, message: str, fields: dict[str, str] | None = None) -> None:
+        super().__init__(400, "invalid_credentials", message, fields)
+
+
 def error_response(
     status: int,
     code: str,
@@ -72,7 +78,7 @@ def error_response(
     return jsonify({"error": body}), status
 
 
-def _api_error_response(error: ApiError):
+def api_error_response(error: ApiError):
     if error.retry_after is None:
         return error_response(error.status, error.code, error.message, error.fields)
     response, status = error_response(
@@ -95,13 +101,11 @@ def too_many_attempts(wait: int) -> ApiError:
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def on_api_error(error: ApiError):
-        return _api_error_response(error)
+        return api_error_response(error)
 
     @app.errorhandler(HTTPException)
     def on_http_exception(error: HTTPException):
         status = error.code or 500
-        if status == 429:
-            return _api_error_response(too_many_attempts(seconds_until_retry()))
         response = error_response(
             status,
             _CODES.get(status, "error"),

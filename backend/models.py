@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import BigInteger, DateTime, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from backend.passwords import hash_password, is_legacy_hash, verify_password
+from backend.passwords import fits_legacy_hash, hash_password, is_legacy_hash, verify_password
 
 
 class Base(DeclarativeBase):
@@ -42,7 +42,7 @@ class User(Base):
 
 
 class Login(Base):
-    """A user's credentials, joined to `users` by email as in the original schema."""
+    """A user's credentials, joined to `users` by the exact email, as in the original schema."""
 
     __tablename__ = "login"
 
@@ -53,12 +53,17 @@ class Login(Base):
     def set_password(self, password: str, rounds: int) -> None:
         self.hash = hash_password(password, rounds)
 
-    def check_password(self, password: str) -> bool:
-        return verify_password(password, self.hash)
+    def check_password(self, password: str, *, costs_as: int = 0) -> bool:
+        """True when `password` is this login's; costs_as: see verify_password."""
+        return verify_password(password, self.hash, costs_as=costs_as)
 
-    @property
-    def needs_rehash(self) -> bool:
-        return is_legacy_hash(self.hash)
+    def should_rehash(self, password: str) -> bool:
+        """After `password` matched: whether to replace a legacy hash with a new-style one.
+
+        Not when the original server's bcrypt ignored part of it (past 72 bytes): a user who
+        mistyped the tail would otherwise be held to the mistyped version.
+        """
+        return is_legacy_hash(self.hash) and fits_legacy_hash(password)
 
 
 def _iso_utc(moment: datetime | None) -> str | None:

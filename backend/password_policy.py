@@ -1,7 +1,8 @@
 """New passwords: long enough (the schemas check that), not common, not the user's own words.
 
 The common-password list is the top 10,000 of the one that ships with zxcvbn (from leaked
-password corpora). No composition rules: length and unpredictability are what count.
+password corpora); one character repeated, and whitespace alone, count as common too. No
+composition rules: length and unpredictability are what count.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ def _common_passwords() -> frozenset[str]:
 def password_problem(password: str, email: str, name: str | None) -> str | None:
     """Why `password` may not be used, in words for the user, or None when it is fine."""
     lowered = password.lower()
-    if lowered in _common_passwords():
+    if lowered in _common_passwords() or len(set(lowered)) == 1 or not password.strip():
         return "That password is one of the most common ones. Choose another."
     email = email.lower()
     local_part = email.partition("@")[0]

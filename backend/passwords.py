@@ -40,7 +40,7 @@ def _lower_priority() -> None:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), _HASHING_NICENESS)
 
 
-def _hashing(work: Callable[..., Result], *args: bytes) -> Result:
+def _hashing(work: Callable[..., Result], *args: object) -> Result:
     """Run bcrypt's `work` in the low-priority hashing threads (made on first use, per process)."""
     global _pool
     with _pool_lock:
@@ -68,20 +68,52 @@ def hash_password(password: str, rounds: int) -> str:
     return _PREFIX + hashed.decode("ascii")
 
 
-def verify_password(password: str, stored: str) -> bool:
-    """True when `password` matches `stored`, a new-style or a legacy bcrypt hash."""
-    try:
-        if stored.startswith(_PREFIX):
-            new_style = stored[len(_PREFIX) :].encode("ascii")
-            return _hashing(bcrypt.checkpw, _prehash(password), new_style)
-        legacy_input = password.encode("utf-8")[:_BCRYPT_INPUT_LIMIT]
-        return _hashing(bcrypt.checkpw, legacy_input, stored.encode("ascii"))
-    except ValueError:  # a malformed stored hash never matches
+def verify_password(password: str, stored: str, *, costs_as: int = 0) -> bool:
+    """True when `password` matches `stored`, a new-style or a legacy bcrypt hash.
+
+    With costs_as, a cheaper hash's check is topped up with throw-away bcrypt work until it
+    costs as much as one at costs_as rounds (2^c + 2^c + 2^(c+1) + ... + 2^(n-1) = 2^n), so
+    the time taken tells nothing about which hash, if any, was checked.
+    """
+    if stored.startswith(_PREFIX):
+        bcrypt_hash, candidate = stored[len(_PREFIX) :], _prehash(password)
+    else:
+        bcrypt_hash, candidate = stored, password.encode("utf-8")[:_BCRYPT_INPUT_LIMIT]
+    cost = hash_cost(stored)
+    if cost is None:  # a malformed hash never matches; the top-up is the whole cost
+        _hashing(_check_and_top_up, b"", b"", range(costs_as, costs_as + bool(costs_as)))
         return False
+    return _hashing(
+        _check_and_top_up, candidate, bcrypt_hash.encode("ascii"), range(cost, costs_as)
+    )
+
+
+def _check_and_top_up(candidate: bytes, bcrypt_hash: bytes, top_up: range) -> bool:
+    try:
+        matches = bcrypt.checkpw(candidate, bcrypt_hash)
+    except ValueError:  # a malformed stored hash never matches
+        matches = False
+    for rounds in top_up:
+        bcrypt.hashpw(b"top-up", bcrypt.gensalt(rounds))
+    return matches
+
+
+def hash_cost(stored: str) -> int | None:
+    """The bcrypt cost (rounds) of a stored hash of either style; None when malformed."""
+    bcrypt_hash = stored.removeprefix(_PREFIX)
+    parts = bcrypt_hash.split("$")
+    if not bcrypt_hash.isascii() or len(parts) < 4 or not parts[2].isdigit():
+        return None
+    return int(parts[2])
 
 
 def is_legacy_hash(stored: str) -> bool:
     return not stored.startswith(_PREFIX)
+
+
+def fits_legacy_hash(password: str) -> bool:
+    """True when a legacy hash saw all of `password` (bcrypt reads 72 bytes at most)."""
+    return len(password.encode("utf-8")) <= _BCRYPT_INPUT_LIMIT
 
 
 def dummy_hash(rounds: int) -> str:

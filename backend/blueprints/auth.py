@@ -10,7 +10,13 @@ from backend.errors import ApiError
 from backend.extensions import tokens
 from backend.models import User
 from backend.openapi import endpoint
-from backend.rate_limits import rate_limited, register_limits, remember_address, sign_in_limits
+from backend.rate_limits import (
+    password_attempt,
+    rate_limited,
+    register_limits,
+    remember_address,
+    sign_in_limits,
+)
 from backend.schemas import RegisterBody, SignInBody
 
 bp = Blueprint("auth", __name__)
@@ -48,7 +54,8 @@ def sign_in(body: SignInBody | None):
     """Sign in with email and password, or (no body) restore the session of the token."""
     if body is None:
         return _restore()
-    user = accounts.authenticate(body.email, body.password)
+    with password_attempt(body.email):
+        user = accounts.authenticate(body.email, body.password)
     remember_address(body.email)
     return _session_response(user, tokens.store.issue(user.id, _device(body.device)))
 

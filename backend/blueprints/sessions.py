@@ -11,6 +11,7 @@ from backend.auth import require_auth
 from backend.errors import ApiError
 from backend.extensions import tokens
 from backend.openapi import endpoint
+from backend.rate_limits import password_attempt
 from backend.schemas import ChangePasswordBody, PasswordBody
 from backend.token_store import SessionInfo
 
@@ -52,18 +53,22 @@ def revoke_session(session_id: str):
 
 @bp.post("/signout/everywhere")
 @require_auth
-@endpoint(responses.SignedOutEverywhere, body=PasswordBody)
+@endpoint(responses.SignedOutEverywhere, body=PasswordBody, errors=(429,))
 def sign_out_everywhere(body: PasswordBody):
     """End every session of the user, this one included; needs the current password."""
-    accounts.check_current_password(accounts.get_user(g.user_id), body.password, "password")
+    user = accounts.get_user(g.user_id)
+    with password_attempt(user.email):
+        accounts.check_current_password(user, body.password, "password")
     return {"success": True, "revoked": tokens.store.revoke_all(g.user_id)}
 
 
 @bp.post("/password")
 @require_auth
-@endpoint(responses.Done, body=ChangePasswordBody)
+@endpoint(responses.Done, body=ChangePasswordBody, errors=(429,))
 def change_password(body: ChangePasswordBody):
     """Change the password; every other session ends."""
-    accounts.change_password(accounts.get_user(g.user_id), body.current_password, body.new_password)
+    user = accounts.get_user(g.user_id)
+    with password_attempt(user.email):
+        accounts.change_password(user, body.current_password, body.new_password)
     tokens.store.revoke_all(g.user_id, keep_session_id=g.session_id)
     return {"success": True}

@@ -1176,8 +1176,9 @@ def test_fields_a_client_may_not_set_are_ignored_in_a_profile_save(app, client, 
 def test_a_refused_sign_in_with_rate_limits_on_moves_only_limiter_counters(
     config, redis_client, frozen_clock
 ):
-    """With the default limits on, a wrong password changes the `limits` library's counters
-    (keys under its "LIMITS:" prefix) and nothing else: no session, no known address, no row.
+    """With the default limits on, a wrong password changes the rate limits' counters (the
+    `limits` library's under "LIMITS:", the failure counts under "sb:failures:") and nothing
+    else: no session, no known address, no row.
     """
     config.rate_limits = parse_rate_limits("")
     with built_app(config) as limited:
@@ -1196,4 +1197,5 @@ def test_a_refused_sign_in_with_rate_limits_on_moves_only_limiter_counters(
         assert database_snapshot(engine) == database_before
         changed = changed_keys(redis_before, redis_snapshot(redis_client))
         assert changed, "a refused sign-in should count against the limits"
-        assert all(key.startswith("LIMITS:") for key in changed), changed
+        assert all(key.startswith(("LIMITS:", "sb:failures:")) for key in changed), changed
+        assert any(key.startswith("sb:failures:account_failures:") for key in changed), changed

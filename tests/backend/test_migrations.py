@@ -241,30 +241,19 @@ def test_old_users_sign_in_with_their_old_passwords_and_their_hashes_are_upgrade
     with app_on(legacy_database, redis_url) as app:
         client = app.test_client()
 
-        for email, password, variants in [
-            ("ann@example.com", ANN_PASSWORD, ["ANN@example.com", "ann@example.com"]),
-            (
-                "Old.User@Example.com",
-                LONG_PASSWORD,
-                ["old.user@example.com", "OLD.USER@EXAMPLE.COM", "Old.User@Example.com"],
-            ),
-        ]:
-            assert _login_hash(legacy_database, email).startswith("$2a$10$")
-            first = _sign_in(client, variants[0], password)
-            assert first.status_code == 200, first.get_json()
-            assert first.get_json()["user"]["email"] == email
-            upgraded = _login_hash(legacy_database, email)
-            assert upgraded.startswith("sha256$"), upgraded
-            for variant in variants:  # the new hash works, for the email in any case
-                assert _sign_in(client, variant, password).status_code == 200, variant
-            assert _login_hash(legacy_database, email) == upgraded  # rehashed only once
-            wrong = _sign_in(client, email, password + "!")
-            assert wrong.status_code == 400
-            assert wrong.get_json()["error"]["code"] == "invalid_credentials"
-
-        # The legacy hash read only 72 bytes; the new one reads the whole passphrase.
-        same_prefix = _sign_in(client, "old.user@example.com", SAME_FIRST_72_BYTES)
-        assert same_prefix.status_code == 400
+        variants = ["ANN@example.com", "ann@example.com"]
+        assert _login_hash(legacy_database, "ann@example.com").startswith("$2a$10$")
+        first = _sign_in(client, variants[0], ANN_PASSWORD)
+        assert first.status_code == 200, first.get_json()
+        assert first.get_json()["user"]["email"] == "ann@example.com"
+        upgraded = _login_hash(legacy_database, "ann@example.com")
+        assert upgraded.startswith("sha256$"), upgraded
+        for variant in variants:  # the new hash works, for the email in any case
+            assert _sign_in(client, variant, ANN_PASSWORD).status_code == 200, variant
+        assert _login_hash(legacy_database, "ann@example.com") == upgraded  # rehashed only once
+        wrong = _sign_in(client, "ann@example.com", ANN_PASSWORD + "!")
+        assert wrong.status_code == 400
+        assert wrong.get_json()["error"]["code"] == "invalid_credentials"
 
         # the old user's profile is intact, and the new fields work on the old rows
         body = _sign_in(client, "ann@example.com", ANN_PASSWORD).get_json()
@@ -301,6 +290,37 @@ def test_old_users_sign_in_with_their_old_passwords_and_their_hashes_are_upgrade
             json={"name": "Copy", "email": "old.user@EXAMPLE.com", "password": "whatever pw"},
         )
         assert taken.status_code == 409
+
+
+def test_a_legacy_hash_that_saw_only_72_bytes_is_kept_until_the_password_changes(
+    legacy_database, tmp_path, redis_url, redis_client
+):
+    """bcrypt-nodejs read 72 bytes: a longer password signs in, in any case of its email, but
+    its hash is not replaced, or a user who mistyped the tail once would be held to the typo."""
+    _assert_upgraded(_db_upgrade(legacy_database, tmp_path / "data"))
+    email = "Old.User@Example.com"
+    with app_on(legacy_database, redis_url) as app:
+        client = app.test_client()
+        legacy = _login_hash(legacy_database, email)
+        for variant in ["old.user@example.com", "OLD.USER@EXAMPLE.COM", email]:
+            signed_in = _sign_in(client, variant, SAME_FIRST_72_BYTES)
+            assert signed_in.status_code == 200, variant
+            assert signed_in.get_json()["user"]["email"] == email
+        assert _sign_in(client, email, LONG_PASSWORD).status_code == 200
+        assert _login_hash(legacy_database, email) == legacy
+        assert _sign_in(client, email, "x" * 70 + "yé").status_code == 400
+
+        # A new password is hashed the new way, which reads every byte of it.
+        token = _sign_in(client, email, LONG_PASSWORD).get_json()["token"]
+        changed = client.post(
+            "/password",
+            headers={"Authorization": token},
+            json={"currentPassword": SAME_FIRST_72_BYTES, "newPassword": LONG_PASSWORD},
+        )
+        assert changed.status_code == 200, changed.get_json()
+        assert _login_hash(legacy_database, email).startswith("sha256$")
+        assert _sign_in(client, email, LONG_PASSWORD).status_code == 200
+        assert _sign_in(client, email, SAME_FIRST_72_BYTES).status_code == 400
 
 
 def test_a_new_database_is_created_by_the_same_migrations(
