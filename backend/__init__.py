@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from backend.config import Config
 
@@ -21,6 +22,10 @@ def create_app(config: Config | None = None) -> Flask:
     if not config.redis_url:
         raise ValueError("SMARTBRAIN_REDIS_URL is not set and no embedded server was started")
     app = Flask(__name__)
+    if config.trusted_proxies:
+        # The client is who the trusted proxies say, from the hops they appended only.
+        hops = config.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     app.config.update(
         DATABASE_URL=config.database_url,
         REDIS_URL=config.redis_url,

@@ -46,6 +46,10 @@ class Config:
         self.max_body_bytes = _int(env, "SMARTBRAIN_MAX_BODY_BYTES", 1024 * 1024)
         self.allow_private_urls = _flag(env, "SMARTBRAIN_ALLOW_PRIVATE_URLS")
         self.cors_origins = parse_cors_origins(env.get("SMARTBRAIN_CORS_ORIGINS", ""))
+        # How many reverse proxies in front append to X-Forwarded-For (0: none is believed).
+        self.trusted_proxies = _int(env, "SMARTBRAIN_TRUSTED_PROXIES", 0)
+        if self.trusted_proxies < 0:
+            raise ValueError("SMARTBRAIN_TRUSTED_PROXIES must be 0 or a positive whole number")
         self.rate_limits = parse_rate_limits(env.get("SMARTBRAIN_RATE_LIMITS", ""))
         self.max_image_bytes = _int(env, "SMARTBRAIN_MAX_IMAGE_BYTES", 10 * 1024 * 1024)
         self.image_fetch_seconds = _int(env, "SMARTBRAIN_IMAGE_FETCH_SECONDS", 10)

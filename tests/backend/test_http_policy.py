@@ -159,3 +159,82 @@ def test_a_value_that_is_not_an_exact_origin_is_refused_at_start_up(value):
 def test_origins_are_read_as_browsers_send_them():
     config = Config({"SMARTBRAIN_CORS_ORIGINS": " HTTP://LocalHost:3001 ,,https://a.example:443 "})
     assert config.cors_origins == ["http://localhost:3001", "https://a.example"]
+
+
+PROXY = {"REMOTE_ADDR": "10.0.0.1"}  # the reverse proxy, as the app sees it
+
+
+def proxied_app(config: Config, trusted_proxies: str):
+    """An app behind `trusted_proxies` proxies, allowing each client 2 sign-in attempts."""
+    settings = {
+        **config.environ,
+        "SMARTBRAIN_TRUSTED_PROXIES": trusted_proxies,
+        "SMARTBRAIN_RATE_LIMITS": "address=2/minute",
+    }
+    return built_app(Config(settings))
+
+
+def sign_in_through_the_proxy(client, forwarded_for: str, **headers: str) -> int:
+    response = client.post(
+        "/signin",
+        json={"email": "nobody@example.com", "password": "wrong guess"},
+        environ_base=PROXY,
+        headers={"X-Forwarded-For": forwarded_for, **headers},
+    )
+    return response.status_code
+
+
+def access_log_addresses(caplog) -> list[str]:
+    return [r.getMessage().split()[0] for r in caplog.records if r.name == "smartbrain.access"]
+
+
+def test_behind_a_trusted_proxy_each_forwarded_client_is_itself(config, caplog):
+    caplog.set_level(logging.INFO, logger="smartbrain.access")
+    with proxied_app(config, "1") as app:
+        client = app.test_client()
+        first = [sign_in_through_the_proxy(client, "203.0.113.7") for _ in range(3)]
+        second = [sign_in_through_the_proxy(client, "203.0.113.8") for _ in range(2)]
+    assert first == [400, 400, 429]  # one client's budget...
+    assert second == [400, 400]  # ...is not another's
+    assert access_log_addresses(caplog) == ["203.0.113.7"] * 3 + ["203.0.113.8"] * 2
+
+
+def test_only_the_hops_trusted_are_believed(config, caplog):
+    caplog.set_level(logging.INFO, logger="smartbrain.access")
+    with proxied_app(config, "1") as app:
+        client = app.test_client()
+        # The client wrote the first address; the one trusted proxy appended the real one.
+        statuses = [
+            sign_in_through_the_proxy(client, f"198.51.100.{n}, 203.0.113.7") for n in range(3)
+        ]
+    assert statuses == [400, 400, 429]
+    assert access_log_addresses(caplog) == ["203.0.113.7"] * 3
+
+
+def test_with_no_trusted_proxy_a_forwarded_address_is_ignored(config, caplog):
+    caplog.set_level(logging.INFO, logger="smartbrain.access")
+    with proxied_app(config, "0") as app:
+        client = app.test_client()
+        spoofed = [sign_in_through_the_proxy(client, f"203.0.113.{n}") for n in range(3)]
+        secure = client.get("/health", environ_base=PROXY, headers={"X-Forwarded-Proto": "https"})
+    assert spoofed == [400, 400, 429]  # a made-up X-Forwarded-For escapes no limit
+    assert access_log_addresses(caplog) == ["10.0.0.1"] * 4
+    assert "Strict-Transport-Security" not in secure.headers
+
+
+def test_a_trusted_proxy_tells_the_app_the_request_was_https(config):
+    with proxied_app(config, "1") as app:
+        response = app.test_client().get(
+            "/health", environ_base=PROXY, headers={"X-Forwarded-Proto": "https"}
+        )
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
+
+
+def test_trusted_proxies_is_off_by_default(config):
+    assert config.trusted_proxies == 0
+
+
+@pytest.mark.parametrize("value", ["-1", "one", "1.5"])
+def test_a_bad_number_of_trusted_proxies_is_refused_at_start_up(value):
+    with pytest.raises(ValueError, match="SMARTBRAIN_TRUSTED_PROXIES"):
+        Config({"SMARTBRAIN_TRUSTED_PROXIES": value})
