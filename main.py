@@ -33,11 +33,11 @@ def main(argv: list[str] | None = None) -> int:
         from backend.migrate import DatabaseUnreachable, upgrade
 
         try:
-            upgrade(Config().database_url)
+            notices = upgrade(Config().database_url)
         except DatabaseUnreachable as error:
             print(error, file=sys.stderr)
             return 1
-        print("The database is up to date.")
+        print(*notices, "The database is up to date.", sep="\n")
         return 0
     return run_app(args.server)
 

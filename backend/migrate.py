@@ -6,8 +6,11 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
+
+from backend.email_collisions import describe, email_case_collisions
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -16,10 +19,12 @@ class DatabaseUnreachable(RuntimeError):
     """The database named by the URL could not be reached (say so in one sentence)."""
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
+def upgrade(database_url: str, revision: str = "head") -> list[str]:
     """Bring the database at `database_url` up to `revision`, creating it when it is new.
 
-    Raises DatabaseUnreachable, with a sentence naming the server but no password.
+    Returns a sentence for each thing the operator should know of (accounts whose emails
+    differ only in letter case). Raises DatabaseUnreachable, with a sentence naming the
+    server but no password.
     """
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
@@ -32,3 +37,8 @@ def upgrade(database_url: str, revision: str = "head") -> None:
     except OperationalError as error:
         where = url.render_as_string(hide_password=True)
         raise DatabaseUnreachable(f"Cannot reach the database at {where}: {error.orig}") from None
+    engine = create_engine(url)
+    try:
+        return [describe(user_ids) for user_ids in email_case_collisions(engine)]
+    finally:
+        engine.dispose()
