@@ -323,6 +323,70 @@ def test_a_legacy_hash_that_saw_only_72_bytes_is_kept_until_the_password_changes
         assert _sign_in(client, email, SAME_FIRST_72_BYTES).status_code == 400
 
 
+def _add_legacy_user(database_url: str, name: str, email: str, password: str) -> int:
+    """A user as the original /register made it (it matched emails exactly, case and all)."""
+    with _engine(database_url) as engine, engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO login (hash, email) VALUES (:hash, :email)"),
+            {"hash": _bcrypt_nodejs_hash(password), "email": email},
+        )
+        connection.execute(
+            text("INSERT INTO users (name, email, entries, joined) VALUES (:name, :email, 0, :at)"),
+            {"name": name, "email": email, "at": "2019-01-02 03:04:05"},
+        )
+        return connection.execute(
+            text("SELECT id FROM users WHERE email = :email"), {"email": email}
+        ).scalar_one()
+
+
+def test_accounts_whose_emails_differ_only_in_case_each_keep_their_own_password(
+    legacy_database, tmp_path, redis_url, redis_client
+):
+    other_password = "another secret"
+    other = _add_legacy_user(legacy_database, "Annie", "ANN@Example.com", other_password)
+    with _engine(legacy_database) as engine, engine.connect() as connection:
+        ann = connection.execute(text("SELECT id FROM users WHERE name = 'Ann'")).scalar_one()
+
+    result = _db_upgrade(legacy_database, tmp_path / "data")
+    _assert_upgraded(result)
+    notices = [line for line in result.stdout.splitlines() if "letter case" in line]
+    assert notices == [
+        f"Accounts {min(ann, other)} and {max(ann, other)} have emails that differ only in "
+        "letter case; each keeps signing in with its own password only."
+    ]
+    assert "ANN@Example.com" not in result.stdout  # ids, not emails, in an operator's log
+
+    with app_on(legacy_database, redis_url) as app:
+        client = app.test_client()
+        for typed in ["ann@example.com", "ANN@Example.com", "Ann@EXAMPLE.com"]:
+            for password, user_id in [(ANN_PASSWORD, ann), (other_password, other)]:
+                for _ in range(2):  # before and after the legacy hash is upgraded
+                    response = _sign_in(client, typed, password)
+                    assert response.status_code == 200, (typed, password)
+                    assert response.get_json()["userId"] == user_id, (typed, password)
+            assert _sign_in(client, typed, "neither password").status_code == 400
+
+        # A password change reaches the signed-in user's own login only.
+        token = _sign_in(client, "ann@example.com", other_password).get_json()["token"]
+        changed = client.post(
+            "/password",
+            headers={"Authorization": token},
+            json={"currentPassword": other_password, "newPassword": "a brand new passphrase"},
+        )
+        assert changed.status_code == 200, changed.get_json()
+        assert _sign_in(client, "ANN@Example.com", ANN_PASSWORD).get_json()["userId"] == ann
+        renewed = _sign_in(client, "ann@example.com", "a brand new passphrase")
+        assert renewed.get_json()["userId"] == other
+        assert _sign_in(client, "ann@example.com", other_password).status_code == 400
+
+        # New registrations stay unique whatever the case.
+        taken = client.post(
+            "/register",
+            json={"name": "Ann", "email": "aNN@example.COM", "password": "a fine passphrase"},
+        )
+        assert taken.status_code == 409
+
+
 def test_a_new_database_is_created_by_the_same_migrations(
     empty_database, tmp_path, redis_url, redis_client
 ):
