@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from backend.config import Config
 
@@ -15,7 +14,7 @@ def create_app(config: Config | None = None) -> Flask:
     from backend.errors import register_error_handlers
     from backend.extensions import db, redis_store, tokens
     from backend.faces import get_detector
-    from backend.http_policy import init_http_policy
+    from backend.http_policy import behind_proxies, init_http_policy
     from backend.rate_limits import init_rate_limits
 
     config = config or Config()
@@ -23,9 +22,7 @@ def create_app(config: Config | None = None) -> Flask:
         raise ValueError("SMARTBRAIN_REDIS_URL is not set and no embedded server was started")
     app = Flask(__name__)
     if config.trusted_proxies:
-        # The client is who the trusted proxies say, from the hops they appended only.
-        hops = config.trusted_proxies
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+        app.wsgi_app = behind_proxies(app.wsgi_app, config.trusted_proxies)  # type: ignore[method-assign]
     app.config.update(
         DATABASE_URL=config.database_url,
         REDIS_URL=config.redis_url,

@@ -1,5 +1,7 @@
 """What every response carries: a request id, security headers, CORS, and an access log line.
 
+Also who the client is behind trusted reverse proxies, and the allowed CORS origins.
+
 Also the JSON parser the app uses, which turns nesting deep enough to exhaust Python's
 recursion into an ordinary "not JSON" error instead of a 500.
 """
@@ -11,12 +13,17 @@ import logging
 import re
 import time
 import uuid
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, g, request
 from flask.json.provider import DefaultJSONProvider
 from flask_cors import CORS
 from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 access_log = logging.getLogger("smartbrain.access")
 
@@ -87,6 +94,37 @@ def _exactly(origin: str) -> re.Pattern[str]:
     http://1:3001.evil.example. Schemes and hosts compare without case.
     """
     return re.compile(re.escape(origin) + r"\Z", re.IGNORECASE)
+
+
+def behind_proxies(wsgi_app: WSGIApplication, hops: int) -> ProxyFix:
+    """The app behind `hops` trusted reverse proxies (SMARTBRAIN_TRUSTED_PROXIES).
+
+    The client's address and scheme are what the last `hops` entries of X-Forwarded-For and
+    X-Forwarded-Proto say (the entries those proxies appended; what the client wrote before
+    them is never read). A forwarded address with a port loses the port; one that is not an
+    IP address at all is not believed, and the nearest proxy's address stays.
+    """
+
+    def with_a_plain_client_address(environ: WSGIEnvironment, start_response: StartResponse):
+        before = environ.get("werkzeug.proxy_fix.orig", {}).get("REMOTE_ADDR")
+        forwarded = environ.get("REMOTE_ADDR", "")
+        if before is not None and forwarded != before:
+            environ["REMOTE_ADDR"] = _plain_address(forwarded) or before
+        return wsgi_app(environ, start_response)
+
+    return ProxyFix(with_a_plain_client_address, x_for=hops, x_proto=hops)
+
+
+def _plain_address(value: str) -> str | None:
+    """The IP address in `value` ("203.0.113.7", "203.0.113.7:5000", "[2001:db8::7]:443")."""
+    if value.startswith("[") and "]" in value:
+        value = value[1 : value.index("]")]
+    elif value.count(":") == 1:
+        value = value.partition(":")[0]
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        return None
 
 
 class SafeJSONProvider(DefaultJSONProvider):

@@ -238,3 +238,29 @@ def test_trusted_proxies_is_off_by_default(config):
 def test_a_bad_number_of_trusted_proxies_is_refused_at_start_up(value):
     with pytest.raises(ValueError, match="SMARTBRAIN_TRUSTED_PROXIES"):
         Config({"SMARTBRAIN_TRUSTED_PROXIES": value})
+
+
+@pytest.mark.parametrize(
+    ("forwarded_for", "seen_as"),
+    [
+        ("203.0.113.7:51234", "203.0.113.7"),  # some proxies add the client's port
+        ("[2001:db8::7]:51234", "2001:db8::7"),
+        ("2001:db8::7", "2001:db8::7"),
+        ("not-an-address", "10.0.0.1"),  # not believed: the proxy's own address stays
+        ("203.0.113.7 , <script>", "10.0.0.1"),
+    ],
+)
+def test_a_forwarded_client_is_an_ip_address_or_not_believed(
+    config, caplog, forwarded_for, seen_as
+):
+    caplog.set_level(logging.INFO, logger="smartbrain.access")
+    with proxied_app(config, "1") as app:
+        sign_in_through_the_proxy(app.test_client(), forwarded_for)
+    assert access_log_addresses(caplog) == [seen_as]
+
+
+def test_ports_added_by_the_proxy_give_a_client_no_extra_budget(config):
+    with proxied_app(config, "1") as app:
+        client = app.test_client()
+        statuses = [sign_in_through_the_proxy(client, f"203.0.113.7:{port}") for port in range(3)]
+    assert statuses == [400, 400, 429]
