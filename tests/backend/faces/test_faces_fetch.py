@@ -374,8 +374,8 @@ def test_a_slow_server_never_keeps_the_fetch_past_its_deadline(web_server, piece
 def test_a_chain_of_slow_redirects_never_passes_the_deadline(web_server):
     server = web_server()
     redirect = b"HTTP/1.1 302 Found\r\nLocation: /%d\r\nContent-Length: 0\r\n\r\n"
-    server.routes["/1"] = answer_slowly([(0.55, redirect % 2)])  # most of the time
-    server.routes["/2"] = answer_slowly([(0.3, redirect % 3)])  # most of what is left
+    server.routes["/1"] = answer_slowly([(0.5, redirect % 2)])  # half the time
+    server.routes["/2"] = answer_slowly([(0.25, redirect % 3)])  # half of what is left
     server.routes["/3"] = answer_slowly(one_byte_at_a_time(ENDLESS_HEADER, 0.1))
     assert fetch_timed(server.url("/1")) <= WITHIN_DEADLINE
     assert [request.path for request in server.requests] == ["/1", "/2", "/3"]
