@@ -15,6 +15,7 @@ def create_app(config: Config | None = None) -> Flask:
     from backend.extensions import db, redis_store, tokens
     from backend.faces import get_detector
     from backend.http_policy import behind_proxies, init_http_policy
+    from backend.ranking import init_ranking
     from backend.rate_limits import init_rate_limits
 
     config = config or Config()
@@ -39,6 +40,7 @@ def create_app(config: Config | None = None) -> Flask:
     db.init_app(app)
     redis_store.init_app(app)
     tokens.init_app(app)
+    init_ranking(app)
     init_rate_limits(app, config.rate_limits)
     app.extensions["smartbrain.faces"] = get_detector(config.environ)
     register_error_handlers(app)

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
 
 from backend.errors import ApiError, WrongPassword
 from backend.extensions import db
@@ -15,6 +14,7 @@ from backend.hash_costs import hash_costs
 from backend.models import Login, User
 from backend.password_policy import check_new_password
 from backend.passwords import dummy_hash, verify_password
+from backend.ranking import ranking
 from backend.schemas import ProfileFields
 
 _dummy_hashes: dict[int, str] = {}
@@ -62,6 +62,7 @@ def register(
         session.rollback()
         end_session(token)
         raise
+    ranking().record(user.id, 0, new_user=True)
     return user, token
 
 
@@ -122,17 +123,10 @@ def _session_ended() -> ApiError:
 
 
 def profile(user_id: int) -> dict:
-    """The user's fields plus their rank by entries among all users, in one SQL statement."""
-    others = aliased(User)
-    rank = select(func.count(others.id) + 1).where(others.entries > User.entries).scalar_subquery()
-    total = select(func.count(others.id)).scalar_subquery()
-    row = db.session.execute(
-        select(User, rank.label("rank"), total.label("total")).where(User.id == user_id)
-    ).first()
-    if row is None:
-        raise _session_ended()
-    user, user_rank, user_total = row
-    return {**user.to_json(), "rank": int(user_rank), "totalUsers": int(user_total)}
+    """The user's fields plus their rank by entries among all users (ties share a rank)."""
+    user = get_user(user_id)
+    rank, total = ranking().rank(db.session, user)
+    return {**user.to_json(), "rank": rank, "totalUsers": total}
 
 
 def _login_of(user: User) -> Login | None:
@@ -183,4 +177,5 @@ def count_entry(user_id: int) -> int:
     db.session.commit()
     if entries is None:
         raise _session_ended()
+    ranking().record(user_id, int(entries))
     return int(entries)

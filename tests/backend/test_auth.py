@@ -118,14 +118,30 @@ def test_redis_holds_only_a_hash_of_the_token(client, auth, redis_client):
     bool(os.environ.get("SMARTBRAIN_TEST_REDIS_URL")),
     reason="command statistics are server-wide: exact only on the suite's own embedded server",
 )
-def test_a_protected_request_costs_one_redis_command(client, auth, redis_client):
+def _redis_calls(redis_client, request) -> dict[str, int]:
     redis_client.config_resetstat()
-    assert client.get(f"/profile/{auth.user['id']}", headers=auth.headers).status_code == 200
+    assert request().status_code == 200
     stats = redis_client.info("commandstats")
-    calls = {
+    return {
         name.removeprefix("cmdstat_"): stat["calls"]
         for name, stat in stats.items()
         if not name.startswith(("cmdstat_config", "cmdstat_info"))
     }
+
+
+def test_a_protected_request_costs_one_redis_round_trip_and_a_rank_one_more(
+    client, auth, redis_client
+):
+    uid, headers = auth.user["id"], auth.headers
+    save = client.post(f"/profile/{uid}", json={"formInput": {"pet": "cat"}}, headers=headers)
+    assert save.status_code == 200
     # One EVALSHA from the client; the rest run inside that script, on the server.
-    assert calls == {"evalsha": 1, "hmget": 1, "pexpire": 1, "hset": 1}
+    session = {"evalsha": 1, "hmget": 1, "pexpire": 1, "hset": 1}
+    calls = _redis_calls(
+        redis_client,
+        lambda: client.post(f"/profile/{uid}", json={"formInput": {"pet": "dog"}}, headers=headers),
+    )
+    assert calls == session
+    client.get(f"/profile/{uid}", headers=headers)  # a process's first rank checks the set
+    calls = _redis_calls(redis_client, lambda: client.get(f"/profile/{uid}", headers=headers))
+    assert calls == {**session, "evalsha": 2, "hget": 1, "zcount": 1, "zcard": 1}

@@ -10,10 +10,12 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
+from backend.leaderboard import ENTRIES, STATE
 from tests.conftest import TEST_PASSWORD
 
 SERVER = Path(sys.executable).with_name("smartbrain-server")
@@ -111,3 +113,32 @@ def test_entries_counted_on_both_processes_add_up(two_backends):
         call(base, "PUT", "/image", {"id": registered["id"]}, registered["token"])
     _, profile = call(second, "GET", f"/profile/{registered['id']}", token=registered["token"])
     assert profile["entries"] == 4
+
+
+def test_ranks_stay_exact_under_concurrent_entries_on_both_processes(two_backends, redis_client):
+    bases = two_backends
+    players = []
+    for n in range(6):
+        body = {"name": f"P{n}", "email": f"p{n}@example.com", "password": TEST_PASSWORD}
+        players.append(call(bases[n % 2], "POST", "/register", body)[1])
+    wanted = {player["id"]: n * 3 % 7 for n, player in enumerate(players)}  # ties included
+    jobs = [
+        (bases[(n + k) % 2], player)
+        for n, player in enumerate(players)
+        for k in range(wanted[player["id"]])
+    ]
+    with ThreadPoolExecutor(8) as pool:
+        statuses = pool.map(
+            lambda job: call(job[0], "PUT", "/image", {"id": job[1]["id"]}, job[1]["token"])[0],
+            jobs,
+        )
+        assert set(statuses) == {200}
+    in_set = dict(redis_client.zrange(ENTRIES, 0, -1, withscores=True))
+    assert in_set == {str(user_id): float(count) for user_id, count in wanted.items()}
+    for player in players:
+        mine = wanted[player["id"]]
+        rank = 1 + sum(other > mine for other in wanted.values())
+        for base in bases:
+            _, profile = call(base, "GET", f"/profile/{player['id']}", token=player["token"])
+            assert (profile["entries"], profile["rank"], profile["totalUsers"]) == (mine, rank, 6)
+    assert redis_client.hget(STATE, "ready") == "1"  # served from the set, not counted in SQL

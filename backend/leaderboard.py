@@ -1,0 +1,129 @@
+"""Users ranked by entries in a Redis sorted set kept in step with the database: O(log n) ranks.
+
+The database stays the truth. The set is written after each change the database has committed
+(a new user, one more entry) and rebuilt from the database when it cannot be trusted: missing
+(a Redis restart or flush), or out of step with the database's user count and entry total
+(the database was restored, or upgraded from the original server, while no backend ran).
+Until it is ready again, `rank` answers None and the caller counts in SQL: slower, never wrong.
+
+A rank is 1 + the number of users with more entries (ties share a rank), counted against the
+entries the caller read from the database, so a user's own rank is exact however the set lags.
+
+Keys share one hash tag, so they live in one slot of a Redis Cluster:
+- `sb:{rank}:entries` the set: member user id, score entries;
+- `sb:{rank}:state` a hash: `ready`, `building`, and `users` and `entries`: the totals of the
+  database snapshot the set was built from plus every change recorded since the build began,
+  to compare with the database's own;
+- `sb:{rank}:building` the set being rebuilt, and `sb:{rank}:lock` its builder's lock.
+Scores only rise (ZADD GT), so a rebuild and the changes made while it runs can land in any
+order: the greatest value, the database's latest, wins.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable, Iterable
+from typing import Any
+
+log = logging.getLogger("smartbrain.leaderboard")
+
+ENTRIES, STATE, BUILDING, LOCK = (
+    f"sb:{{rank}}:{name}" for name in ("entries", "state", "building", "lock")
+)
+_KEYS = [ENTRIES, STATE, BUILDING]
+_LOCK_MS = 10 * 60 * 1000
+
+_RANK = """
+if redis.call('HGET', KEYS[2], 'ready') ~= '1' then return false end
+local above = redis.call('ZCOUNT', KEYS[1], '(' .. ARGV[1], '+inf')
+return {above + 1, redis.call('ZCARD', KEYS[1])}
+"""
+
+# ARGV: user id, entries, users added, entries added.
+_RECORD = """
+redis.call('ZADD', KEYS[1], 'GT', ARGV[2], ARGV[1])
+if redis.call('HGET', KEYS[2], 'building') == '1' then
+  redis.call('ZADD', KEYS[3], 'GT', ARGV[2], ARGV[1])
+end
+redis.call('HINCRBY', KEYS[2], 'users', ARGV[3])
+redis.call('HINCRBY', KEYS[2], 'entries', ARGV[4])
+"""
+
+# ARGV: pairs of entries, user id.
+_LOAD = """
+for i = 1, #ARGV, 2 do redis.call('ZADD', KEYS[3], 'GT', ARGV[i], ARGV[i + 1]) end
+"""
+
+# ARGV: the lock's token, the snapshot's users and entries. Swaps the new set in, if still ours.
+_FINISH = """
+if redis.call('GET', KEYS[4]) ~= ARGV[1] then return 0 end
+if redis.call('EXISTS', KEYS[3]) == 1 then
+  redis.call('RENAME', KEYS[3], KEYS[1])
+else
+  redis.call('DEL', KEYS[1])
+end
+redis.call('HINCRBY', KEYS[2], 'users', ARGV[2])
+redis.call('HINCRBY', KEYS[2], 'entries', ARGV[3])
+redis.call('HSET', KEYS[2], 'ready', '1', 'building', '0')
+redis.call('DEL', KEYS[4])
+return 1
+"""
+
+Rows = Iterable[tuple[int, int]]  # (user id, entries)
+
+
+class Leaderboard:
+    """Ranks from the sorted set; keeps it in step, and rebuilds it, from database rows."""
+
+    def __init__(self, redis: Any) -> None:
+        self._redis = redis
+        self._rank = redis.register_script(_RANK)
+        self._record = redis.register_script(_RECORD)
+        self._load = redis.register_script(_LOAD)
+        self._finish = redis.register_script(_FINISH)
+
+    def rank(self, entries: int) -> tuple[int, int] | None:
+        """(rank, number of users) for a user with `entries`; None while the set is not ready."""
+        found = self._rank(keys=_KEYS, args=[entries])
+        return None if not found else (int(found[0]), int(found[1]))
+
+    def record(self, user_id: int, entries: int, *, new_user: bool = False) -> None:
+        """After the database committed it: a new user (0 entries) or one more entry."""
+        added = [1, 0] if new_user else [0, 1]
+        self._record(keys=_KEYS, args=[user_id, entries, *added])
+
+    def in_step_with(self, users: int, entries: int) -> bool:
+        """Whether the set is ready and was built from a database with these totals."""
+        state = self._redis.hmget(STATE, "ready", "users", "entries")
+        return state == ["1", str(users), str(entries)]
+
+    def rebuild(self, rows: Callable[[], Rows], batch: int = 5000) -> bool:
+        """Rebuild the set from `rows`, unless another process is at it; True when done here.
+
+        `rows` must read one snapshot of the database (one query). Ranks are not served from
+        the set meanwhile. Changes recorded while the rows are read land in the new set too,
+        so none is lost, and they are added to the snapshot's totals.
+        """
+        token = secrets.token_hex(8)
+        if not self._redis.set(LOCK, token, nx=True, px=_LOCK_MS):
+            return False
+        with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(STATE, mapping={"ready": "0", "building": "1", "users": 0, "entries": 0})
+            pipe.delete(BUILDING)
+            pipe.execute()
+        users = entries = 0
+        pending: list[int] = []
+        for user_id, user_entries in rows():
+            users, entries = users + 1, entries + user_entries
+            pending += [user_entries, user_id]
+            if len(pending) >= 2 * batch:
+                self._load(keys=_KEYS, args=pending)
+                pending = []
+        if pending:
+            self._load(keys=_KEYS, args=pending)
+        done = bool(self._finish(keys=[*_KEYS, LOCK], args=[token, users, entries]))
+        log.info(
+            "leaderboard rebuilt users=%d" if done else "leaderboard rebuild lost its lock", users
+        )
+        return done

@@ -1,0 +1,94 @@
+"""The app's leaderboard: checked against the database once per process, rebuilt when needed.
+
+Each process compares the set's totals with the database's at its first rank (one pass over
+`users`, once), so a database changed while no backend ran is noticed. A set that is missing
+or out of step is rebuilt by the request that finds it so (one pass over `users`; a few
+seconds for a million users), in one process at a time; every rank asked for meanwhile is
+counted in SQL, so none is ever wrong.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+
+from flask import Flask, current_app
+from redis.exceptions import RedisError
+from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from backend.leaderboard import Leaderboard
+from backend.models import User
+
+log = logging.getLogger("smartbrain.leaderboard")
+
+_TOTALS = select(func.count(User.id), func.coalesce(func.sum(User.entries), 0))
+
+
+class Ranking:
+    """Ranks by entries: from the leaderboard when it is in step, from SQL otherwise."""
+
+    def __init__(self, board: Leaderboard, sessions: sessionmaker[Session]) -> None:
+        self._board = board
+        self._sessions = sessions
+        self._checked = False
+        self._rebuilding = threading.Lock()
+
+    def rank(self, session: Session, user: User) -> tuple[int, int]:
+        """(rank, number of users) for `user`, as read in `session`."""
+        if not self._checked:
+            self._check(session)
+        entries = int(user.entries or 0)
+        found = self._board.rank(entries)
+        if found is None and self._rebuild():
+            found = self._board.rank(entries)
+        if found is not None:
+            return found
+        above = session.scalar(select(func.count(User.id)).where(User.entries > entries))
+        total = session.scalar(select(func.count(User.id)))
+        return int(above or 0) + 1, int(total or 0)
+
+    def record(self, user_id: int, entries: int, *, new_user: bool = False) -> None:
+        """Tell the leaderboard what the database committed; a Redis failure only logs."""
+        try:
+            self._board.record(user_id, entries, new_user=new_user)
+        except RedisError as error:  # the set lags for this user until their next entry
+            log.warning("leaderboard not updated: %s", type(error).__name__)
+
+    def _check(self, session: Session) -> None:
+        users, entries = session.execute(_TOTALS).one()
+        self._checked = True
+        if not self._board.in_step_with(int(users), int(entries)):
+            log.info("leaderboard out of step with the database: rebuilding")
+            self._rebuild()
+
+    def _rebuild(self) -> bool:
+        """Rebuild the set unless this or another process is at it; True when done here."""
+        if not self._rebuilding.acquire(blocking=False):
+            return False
+        try:
+            return self._board.rebuild(self._rows)
+        except (RedisError, SQLAlchemyError) as error:  # tried again at the next rank
+            log.warning("leaderboard rebuild failed: %s", type(error).__name__)
+            return False
+        finally:
+            self._rebuilding.release()
+
+    def _rows(self) -> Iterator[tuple[int, int]]:
+        """Every user's (id, entries), from one snapshot of the database."""
+        with self._sessions() as session, session.begin():
+            query = select(User.id, User.entries).execution_options(yield_per=10_000)
+            for user_id, entries in session.execute(query):
+                yield int(user_id), int(entries or 0)
+
+
+def init_ranking(app: Flask) -> None:
+    app.extensions["smartbrain.ranking"] = Ranking(
+        Leaderboard(app.extensions["smartbrain.redis"]), app.extensions["smartbrain.db"]
+    )
+
+
+def ranking() -> Ranking:
+    return current_app.extensions["smartbrain.ranking"]
