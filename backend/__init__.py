@@ -34,6 +34,7 @@ def create_app(config: Config | None = None) -> Flask:
         ALLOW_PRIVATE_URLS=config.allow_private_urls,
         MAX_IMAGE_BYTES=config.max_image_bytes,
         IMAGE_FETCH_SECONDS=config.image_fetch_seconds,
+        DETECTION_SLOTS=config.detection_slots,
     )
     init_http_policy(app, config.cors_origins)
     app.json.sort_keys = False  # type: ignore[attr-defined]

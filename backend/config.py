@@ -53,3 +53,6 @@ class Config:
         self.rate_limits = parse_rate_limits(env.get("SMARTBRAIN_RATE_LIMITS", ""))
         self.max_image_bytes = _int(env, "SMARTBRAIN_MAX_IMAGE_BYTES", 10 * 1024 * 1024)
         self.image_fetch_seconds = _int(env, "SMARTBRAIN_IMAGE_FETCH_SECONDS", 10)
+        self.detection_slots = _int(env, "SMARTBRAIN_DETECTION_SLOTS", min(2, os.cpu_count() or 1))
+        if self.detection_slots < 1:
+            raise ValueError("SMARTBRAIN_DETECTION_SLOTS must be 1 or more")

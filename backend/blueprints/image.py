@@ -7,6 +7,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from backend import responses
 from backend.auth import require_auth
+from backend.detection_slots import detection_slot
 from backend.errors import ApiError
 from backend.faces import (
     RemoteTimeout,
@@ -15,6 +16,7 @@ from backend.faces import (
     decode_image,
     fetch_image,
 )
+from backend.faces.local import DETECTION_SIDE
 from backend.openapi import endpoint
 from backend.schemas import ImageUrlBody
 
@@ -23,13 +25,14 @@ bp = Blueprint("image", __name__)
 
 @bp.post("/imageurl")
 @require_auth
-@endpoint(responses.Detection, body=ImageUrlBody, upload_field="image", errors=(413, 422))
+@endpoint(responses.Detection, body=ImageUrlBody, upload_field="image", errors=(413, 422, 503))
 def detect_faces(body: ImageUrlBody | None):
     """Find the faces in the photo at `input` (JSON) or in the uploaded field `image`."""
     request.max_content_length = current_app.config["MAX_IMAGE_BYTES"] + 64 * 1024
     data = _uploaded_photo() if body is None else _linked_photo(body.input)
-    pixels = decode_image(data, longest_side=1024)  # big JPEGs decode straight at that scale
-    faces = current_app.extensions["smartbrain.faces"].detect(pixels)
+    with detection_slot():  # a photo is fetched or read first: only decoding takes a slot
+        pixels = decode_image(data, longest_side=DETECTION_SIDE)
+        faces = current_app.extensions["smartbrain.faces"].detect(pixels)
     return clarifai_response(faces)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import struct
 import zlib
 
@@ -64,13 +65,15 @@ def _png_header(width: int, height: int) -> bytes:
 
 @pytest.mark.parametrize(
     "megapixels",
-    [60, 100, 200],  # over our 50 MP cap; over Pillow's warning (89); over Pillow's error (179)
+    [60, 100, 200],  # over every cap; over Pillow's warning (89); over Pillow's error (179)
 )
 def test_decompression_bombs_are_refused_from_the_header(megapixels):
     with pytest.raises(ImageTooLarge) as refused:
         decode_image(_png_header(10_000, megapixels * 100))
     assert refused.value.status == 413
-    assert "50 megapixels" in refused.value.message
+    assert re.fullmatch(
+        r"That picture is too large\. Please use one under \d+ megapixels\.", refused.value.message
+    )
 
 
 def test_pixel_cap_is_configurable(astronaut_jpeg):
