@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from skimage import data
 
+from tests.backend.faces import bombs
 from tests.conftest import built_app
 
 
@@ -103,6 +104,24 @@ def test_bad_uploads(client, auth, body, status, code):
     response = upload(client, auth.headers, body)
     assert response.status_code == status
     assert response.get_json()["error"]["code"] == code
+
+
+SMALL_BOMBS = {
+    **{
+        f"{fmt} header of 7000 x 7000": lambda fmt=fmt: bombs.declaring(fmt, 7000, 7000)
+        for fmt in bombs.FORMATS
+    },
+    **bombs.OVER_CAPS,
+}
+
+
+@pytest.mark.parametrize("name", SMALL_BOMBS)
+def test_a_small_bomb_of_any_format_is_answered_413(client, auth, name):
+    response = upload(client, auth.headers, SMALL_BOMBS[name]())
+    assert response.status_code == 413
+    error = response.get_json()["error"]
+    assert error["code"] == "image_too_large"
+    assert error["message"].startswith("That picture is too large. Please use one under ")
 
 
 @pytest.mark.parametrize(
