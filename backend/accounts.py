@@ -38,29 +38,23 @@ def register(
     """
     email = email.lower()
     check_new_password(password, email, name, "password")
-    session = db.session
-    taken = session.scalar(select(Login.id).where(func.lower(Login.email) == email).limit(1))
+    taken = db.session.scalar(select(Login.id).where(func.lower(Login.email) == email).limit(1))
     if taken is not None:
         raise _email_taken()
     login = Login(email=email)
     login.set_password(password, _rounds())
     user = User(name=name, email=email, entries=0)
-    session.add_all([login, user])
+    token: str | None = None
     try:
-        session.flush()
-    except IntegrityError:
-        session.rollback()
-        raise _email_taken() from None
-    try:
-        token = start_session(user)
-    except BaseException:
-        session.rollback()
-        raise
-    try:
-        session.commit()
-    except BaseException:
-        session.rollback()
-        end_session(token)
+        with db.transaction() as session:
+            session.add_all([login, user])
+            session.flush()
+            token = start_session(user)
+    except BaseException as error:
+        if token is not None:  # the commit failed after the session started
+            end_session(token)
+        if isinstance(error, IntegrityError):
+            raise _email_taken() from None
         raise
     ranking().record(user.id, 0, new_user=True)
     return user, token

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import select
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask import Flask, current_app, g
 from redis import Redis
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.redis_connection import redis_from_url
@@ -13,12 +18,22 @@ from backend.token_store import TokenStore
 
 
 def make_engine(database_url: str) -> Engine:
-    """An engine that survives database restarts (pre-ping) and, on SQLite, waits for locks."""
+    """An engine whose connections autocommit: a request's statement is its one round trip.
+
+    No BEGIN, no ROLLBACK and no pre-ping `SELECT 1` around it; the few writes that need
+    several statements together take a `Database.transaction()`. A pooled PostgreSQL
+    connection that the server has closed meanwhile (a restart) is noticed at checkout
+    without a round trip, and replaced.
+    """
     if database_url.startswith("sqlite"):
-        engine = create_engine(database_url, connect_args={"timeout": 15})
+        engine = create_engine(
+            database_url, isolation_level="AUTOCOMMIT", connect_args={"timeout": 15}
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(database_url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    engine = create_engine(database_url, isolation_level="AUTOCOMMIT", pool_size=5, max_overflow=5)
+    event.listen(engine, "checkout", _drop_if_closed_by_server)
+    return engine
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -28,12 +43,37 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def _drop_if_closed_by_server(dbapi_connection, _record, _proxy) -> None:
+    """Replace a pooled connection the server has hung up on, before it is used.
+
+    An idle connection has nothing to read; when its socket is readable, the server closed it
+    or said why it is about to (a restart sends "terminating connection"). Costs one poll.
+    """
+    socket_of = getattr(getattr(dbapi_connection, "pgconn", None), "socket", None)
+    if socket_of is None:
+        return
+    try:
+        readable, _, _ = select.select([socket_of], [], [], 0)
+    except (OSError, ValueError):
+        readable = [socket_of]
+    if readable:
+        raise DisconnectionError("the server closed this connection")
+
+
 class Database:
-    """A sessionmaker bound to the app's engine; one session per request, closed on teardown."""
+    """Sessions bound to the app's engine: one per request, closed on teardown.
+
+    `session` autocommits each statement; `transaction()` is for writes that stand or fall
+    together.
+    """
 
     def init_app(self, app: Flask) -> None:
         engine = make_engine(app.config["DATABASE_URL"])
         app.extensions["smartbrain.db"] = sessionmaker(engine, expire_on_commit=False)
+        default_isolation = "SERIALIZABLE" if engine.dialect.name == "sqlite" else "READ COMMITTED"
+        app.extensions["smartbrain.db.transactions"] = sessionmaker(
+            engine.execution_options(isolation_level=default_isolation), expire_on_commit=False
+        )
         app.teardown_appcontext(self._close_session)
 
     @property
@@ -45,6 +85,13 @@ class Database:
         if "db_session" not in g:
             g.db_session = current_app.extensions["smartbrain.db"]()
         return g.db_session
+
+    @staticmethod
+    @contextmanager
+    def transaction() -> Iterator[Session]:
+        """A session whose statements commit together at the end of the block, or not at all."""
+        with current_app.extensions["smartbrain.db.transactions"].begin() as session:
+            yield session
 
     @staticmethod
     def _close_session(_exc: BaseException | None) -> None:

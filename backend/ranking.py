@@ -17,8 +17,9 @@ from flask import Flask, current_app
 from redis.exceptions import RedisError
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
+from backend.extensions import db
 from backend.leaderboard import Leaderboard
 from backend.models import User
 
@@ -30,9 +31,8 @@ _TOTALS = select(func.count(User.id), func.coalesce(func.sum(User.entries), 0))
 class Ranking:
     """Ranks by entries: from the leaderboard when it is in step, from SQL otherwise."""
 
-    def __init__(self, board: Leaderboard, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, board: Leaderboard) -> None:
         self._board = board
-        self._sessions = sessions
         self._checked = False
         self._rebuilding = threading.Lock()
 
@@ -78,16 +78,14 @@ class Ranking:
 
     def _rows(self) -> Iterator[tuple[int, int]]:
         """Every user's (id, entries), from one snapshot of the database."""
-        with self._sessions() as session, session.begin():
+        with db.transaction() as session:
             query = select(User.id, User.entries).execution_options(yield_per=10_000)
             for user_id, entries in session.execute(query):
                 yield int(user_id), int(entries or 0)
 
 
 def init_ranking(app: Flask) -> None:
-    app.extensions["smartbrain.ranking"] = Ranking(
-        Leaderboard(app.extensions["smartbrain.redis"]), app.extensions["smartbrain.db"]
-    )
+    app.extensions["smartbrain.ranking"] = Ranking(Leaderboard(app.extensions["smartbrain.redis"]))
 
 
 def ranking() -> Ranking:

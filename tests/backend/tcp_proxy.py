@@ -1,7 +1,8 @@
 """A tiny TCP forwarder on loopback, for taking a real server "down" and bringing it back.
 
 `TcpProxy(upstream)` listens on 127.0.0.1 and pipes every connection to `upstream` (a
-(host, port) pair or a unix socket path). `stop()` closes the listening socket and resets every
+(host, port) pair or a unix socket path), counting what clients send (`client_sends`: each
+request a client writes arrives as one chunk, so this counts round trips). `stop()` closes the listening socket and resets every
 live connection, so clients see the server vanish at once; `start(port)` listens again on the
 same port, so clients holding the old address see it come back.
 """
@@ -54,6 +55,7 @@ class TcpProxy:
         self._stopping = threading.Event()
         self._wake_r: socket.socket | None = None
         self._wake_w: socket.socket | None = None
+        self.client_sends = 0
 
     @property
     def port(self) -> int:
@@ -152,7 +154,9 @@ class TcpProxy:
                     try:
                         data = sock.recv(65536)
                         if data:
-                            peers[sock][0].sendall(data)
+                            peer, from_client = peers[sock]
+                            self.client_sends += from_client
+                            peer.sendall(data)
                     except OSError:
                         data = b""
                     if not data:
