@@ -155,3 +155,12 @@ def test_a_palette_picture_is_reduced_without_a_full_size_rgb_copy():
         check=True,
     )
     assert float(result.stdout) < 16 + 24
+
+
+@pytest.mark.parametrize("fmt", ["GIF", "PNG", "WEBP", "MPO"])  # animated, APNG, phones' 3D
+def test_only_the_first_frame_is_decoded(fmt):
+    frames = [Image.new("RGB", (64, 48), colour) for colour in ("red", "blue")]
+    data = bombs.encoded(frames[0], fmt, save_all=True, append_images=frames[1:])
+    assert Image.open(io.BytesIO(data)).n_frames == 2
+    corner = decode_image(data, longest_side=1024)[0, 0].astype(int)
+    assert np.abs(corner - (255, 0, 0)).max() <= 2  # red, the first frame's colour
