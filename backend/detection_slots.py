@@ -1,9 +1,11 @@
 """At most a few photos decoded and searched at once in each process; the rest wait, then 503.
 
-Decoding a photo holds up to about 100 MB (backend/faces/image_limits.py) and keeps a core
-busy, so each process has DETECTION_SLOTS slots (SMARTBRAIN_DETECTION_SLOTS, by default its
-core count). A request that finds none free waits up to WAIT_SECONDS, holding nothing but
-its photo's bytes, then is told to come back: 503 with Retry-After.
+Decoding a photo holds up to about 80 MB (backend/faces/image_limits.py) and keeps a core
+busy, so each process has DETECTION_SLOTS slots (SMARTBRAIN_DETECTION_SLOTS; by default 2, 1
+on a single core). More slots per process would buy little: the detector searches one photo
+at a time in a process (its nets are shared under a lock); more processes buy more. A request
+that finds no slot free waits up to WAIT_SECONDS, holding nothing but its photo's bytes (no
+database connection: the view uses none), then is told to come back: 503 with Retry-After.
 """
 
 from __future__ import annotations
