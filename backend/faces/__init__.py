@@ -17,7 +17,7 @@ status to answer with:
 
 =================  ======  ==========================================================
 UrlRefused         400     malformed link, not http(s), or a private/local address
-ImageTooLarge      413     download over max_bytes, or picture over 50 megapixels
+ImageTooLarge      413     download over max_bytes, or picture over its format's pixel cap
 NotAnImage         422     the bytes are not a picture SmartBrain can read
 RemoteUnavailable  502     site or face service unreachable, or answered an error
 RemoteTimeout      504     site or face service too slow

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from backend.rate_limits import DEFAULT_LIMITS, parse_rate_limits
-from tests.conftest import TEST_PASSWORD, built_app
+from tests.conftest import TEST_PASSWORD, Accounts, built_app
 
 ATTACKER = {"REMOTE_ADDR": "203.0.113.9"}
 OWNER = {"REMOTE_ADDR": "198.51.100.7"}
@@ -68,3 +68,20 @@ def test_limits_are_configurable():
     assert parse_rate_limits("") == DEFAULT_LIMITS
     with pytest.raises(ValueError, match="SMARTBRAIN_RATE_LIMITS"):
         parse_rate_limits("everything=1/second")
+
+
+def test_face_detections_are_limited_per_user(config, accounts):
+    config.rate_limits = parse_rate_limits("image=2/minute")
+    with built_app(config) as app:
+        client = app.test_client()
+        first, second = (Accounts(client).register(email=f"{n}@example.com") for n in "ab")
+        for _ in range(2):
+            response = client.post("/imageurl", json={"input": "ftp://x"}, headers=first.headers)
+            assert response.status_code == 400
+        refused = client.post("/imageurl", json={"input": "ftp://x"}, headers=first.headers)
+        assert refused.status_code == 429
+        assert refused.get_json()["error"]["code"] == "rate_limited"
+        assert int(refused.headers["Retry-After"]) > 0
+        # Another user, from the same address, has a budget of their own.
+        other = client.post("/imageurl", json={"input": "ftp://x"}, headers=second.headers)
+        assert other.status_code == 400
