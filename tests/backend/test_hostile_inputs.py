@@ -21,6 +21,7 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -30,6 +31,7 @@ from sqlalchemy.engine import Engine
 
 from backend import token_store
 from backend.rate_limits import parse_rate_limits
+from tests.backend.faces import bombs
 from tests.conftest import TEST_PASSWORD, built_app
 
 MB = 1024 * 1024
@@ -227,6 +229,23 @@ def sign_in(*args, **kwargs) -> Case:
 
 def restore(*args, **kwargs) -> Case:
     return Case("POST /signin (token)", *args, **kwargs)
+
+
+def upload(case_id: str, status: int, code: str, make: Callable[[], bytes]) -> Case:
+    """POST /imageurl with the bytes `make` returns as the uploaded `image` (made when sent)."""
+
+    def body(_world: World) -> bytes:
+        head = b'--b\r\nContent-Disposition: form-data; name="image"; filename="p"\r\n\r\n'
+        return head + make() + b"\r\n--b--\r\n"
+
+    return Case(
+        "POST /imageurl",
+        case_id,
+        status,
+        code,
+        data=body,
+        content_type="multipart/form-data; boundary=b",
+    )
 
 
 CASES: list[Case] = [
@@ -987,6 +1006,36 @@ CASES: list[Case] = [
         json={"input": "https://example.com/a.jpg"},
     ),
     Case("POST /imageurl", "imageurl-2mb-json-body", 413, "payload_too_large", data=BIG_BODY),
+    # Decoding bombs, uploaded: judged from the header before a pixel is decoded.
+    *[
+        upload(
+            f"imageurl-{fmt.lower()}-header-declaring-7000",
+            413,
+            "image_too_large",
+            partial(bombs.declaring, fmt, 7000, 7000),
+        )
+        for fmt in bombs.FORMATS
+    ],
+    upload(
+        "imageurl-jpeg-first-scan-of-one-component",
+        413,
+        "image_too_large",
+        lambda: bombs.first_scan_of_one_component(bombs.declaring("JPEG", 7000, 7000, quality=90)),
+    ),
+    upload(
+        "imageurl-gif-frame-beyond-its-screen",
+        413,
+        "image_too_large",
+        lambda: bombs.gif_frame_beyond_screen(7000, 7000),
+    ),
+    upload(
+        "imageurl-png-7000-of-one-colour",
+        413,
+        "image_too_large",
+        bombs.OVER_CAPS["PNG 7000 x 7000"],
+    ),
+    upload("imageurl-run-length-bmp", 422, "not_an_image", lambda: bombs.bmp_run_length(64, 64)),
+    upload("imageurl-tiff", 422, "not_an_image", lambda: bombs.solid("TIFF", 64, 64)),
     # GET /health
     Case("GET /health", "health-by-post", 405, "method_not_allowed", auth=None, method="POST"),
     Case("GET /health", "health-by-delete", 405, "method_not_allowed", auth=None, method="DELETE"),
