@@ -55,7 +55,8 @@ def client_address() -> str:
     return address
 
 
-limiter = Limiter(key_func=client_address, headers_enabled=True)
+# Our 429 handler sends Retry-After; the limiter must not rewrite it on other answers (503 busy).
+limiter = Limiter(key_func=client_address, headers_enabled=False)
 
 
 def parse_rate_limits(spec: str) -> dict[str, str] | None:
