@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from backend.errors import ApiError, WrongPassword
 from backend.extensions import db
 from backend.hash_costs import hash_costs
-from backend.models import Login, User
+from backend.models import Login, User, user_json
 from backend.password_policy import check_new_password
 from backend.passwords import dummy_hash, verify_password
 from backend.ranking import ranking
@@ -116,11 +117,25 @@ def _session_ended() -> ApiError:
     return ApiError(401, "unauthorized", "Your session has ended. Please sign in again.")
 
 
+_USERS = cast(Table, User.__table__)
+# Built once: the hot paths pay for neither building nor compiling their statements.
+_PROFILE_ROW = select(_USERS).where(_USERS.c.id == bindparam("user_id"))
+_COUNT_ENTRY = (
+    update(_USERS)
+    .where(_USERS.c.id == bindparam("user_id"))
+    .values(entries=_USERS.c.entries + 1)
+    .returning(_USERS.c.entries)
+)
+
+
 def profile(user_id: int) -> dict:
     """The user's fields plus their rank by entries among all users (ties share a rank)."""
-    user = get_user(user_id)
-    rank, total = ranking().rank(db.session, user)
-    return {**user.to_json(), "rank": rank, "totalUsers": total}
+    with db.connect() as connection:
+        user = connection.execute(_PROFILE_ROW, {"user_id": user_id}).first()
+    if user is None:
+        raise _session_ended()
+    rank, total = ranking().rank(int(user.entries or 0))
+    return {**user_json(user), "rank": rank, "totalUsers": total}
 
 
 def _login_of(user: User) -> Login | None:
@@ -162,13 +177,8 @@ def update_profile(user: User, fields: ProfileFields) -> User:
 
 def count_entry(user_id: int) -> int:
     """Add one to the user's entries atomically and return the new count."""
-    entries = db.session.execute(
-        update(User)
-        .where(User.id == user_id)
-        .values(entries=User.entries + 1)
-        .returning(User.entries)
-    ).scalar_one_or_none()
-    db.session.commit()
+    with db.connect() as connection:  # autocommit: the one statement is the transaction
+        entries = connection.execute(_COUNT_ENTRY, {"user_id": user_id}).scalar_one_or_none()
     if entries is None:
         raise _session_ended()
     ranking().record(user_id, int(entries))

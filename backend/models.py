@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import BigInteger, DateTime, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -30,15 +31,7 @@ class User(Base):
     pet: Mapped[str | None] = mapped_column(Text)
 
     def to_json(self) -> dict:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "email": self.email,
-            "entries": int(self.entries or 0),
-            "joined": _iso_utc(self.joined),
-            "age": self.age,
-            "pet": self.pet,
-        }
+        return user_json(self)
 
 
 class Login(Base):
@@ -64,6 +57,19 @@ class Login(Base):
         mistyped the tail would otherwise be held to the mistyped version.
         """
         return is_legacy_hash(self.hash) and fits_legacy_hash(password)
+
+
+def user_json(user: Any) -> dict:
+    """A user's public fields, from a User or a row of the users table."""
+    return {
+        "id": user.id,
+        "name": user.name,
+        "email": user.email,
+        "entries": int(user.entries or 0),
+        "joined": _iso_utc(user.joined),
+        "age": user.age,
+        "pet": user.pet,
+    }
 
 
 def _iso_utc(moment: datetime | None) -> str | None:

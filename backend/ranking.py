@@ -17,7 +17,6 @@ from flask import Flask, current_app
 from redis.exceptions import RedisError
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 
 from backend.extensions import db
 from backend.leaderboard import Leaderboard
@@ -36,18 +35,18 @@ class Ranking:
         self._checked = False
         self._rebuilding = threading.Lock()
 
-    def rank(self, session: Session, user: User) -> tuple[int, int]:
-        """(rank, number of users) for `user`, as read in `session`."""
+    def rank(self, entries: int) -> tuple[int, int]:
+        """(rank, number of users) for a user with `entries`, as the database just said."""
         if not self._checked:
-            self._check(session)
-        entries = int(user.entries or 0)
+            self._check()
         found = self._board.rank(entries)
         if found is None and self._rebuild():
             found = self._board.rank(entries)
         if found is not None:
             return found
-        above = session.scalar(select(func.count(User.id)).where(User.entries > entries))
-        total = session.scalar(select(func.count(User.id)))
+        with db.connect() as connection:
+            above = connection.scalar(select(func.count(User.id)).where(User.entries > entries))
+            total = connection.scalar(select(func.count(User.id)))
         return int(above or 0) + 1, int(total or 0)
 
     def record(self, user_id: int, entries: int, *, new_user: bool = False) -> None:
@@ -57,8 +56,9 @@ class Ranking:
         except RedisError as error:  # the set lags for this user until their next entry
             log.warning("leaderboard not updated: %s", type(error).__name__)
 
-    def _check(self, session: Session) -> None:
-        users, entries = session.execute(_TOTALS).one()
+    def _check(self) -> None:
+        with db.connect() as connection:
+            users, entries = connection.execute(_TOTALS).one()
         self._checked = True
         if not self._board.in_step_with(int(users), int(entries)):
             log.info("leaderboard out of step with the database: rebuilding")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint
 from redis.exceptions import RedisError
-from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from backend import responses
@@ -16,7 +15,8 @@ bp = Blueprint("health", __name__)
 
 def _database_ok() -> bool:
     try:
-        db.session.execute(text("SELECT 1"))
+        with db.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
         return True
     except SQLAlchemyError:
         return False
