@@ -11,8 +11,8 @@ from __future__ import annotations
 import ipaddress
 import logging
 import re
+import secrets
 import time
-import uuid
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -28,14 +28,14 @@ if TYPE_CHECKING:
 access_log = logging.getLogger("smartbrain.access")
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
-_SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
-    "Cross-Origin-Resource-Policy": "same-site",
-    "Cache-Control": "no-store",
-}
+_SECURITY_HEADERS = [  # each added unless the view set its own
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "no-referrer"),
+    ("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"),
+    ("Cross-Origin-Resource-Policy", "same-site"),
+    ("Cache-Control", "no-store"),
+]
 
 
 _HOST_NAME = re.compile(r"[a-z0-9_-]+(\.[a-z0-9_-]+)*\.?")
@@ -140,10 +140,11 @@ def request_id() -> str:
 
 
 def _start_request() -> None:
-    offered = request.headers.get("X-Request-Id", "")
-    g.request_id = offered if _REQUEST_ID.match(offered) else uuid.uuid4().hex
+    offered = request.environ.get("HTTP_X_REQUEST_ID", "")
+    g.request_id = offered if _REQUEST_ID.match(offered) else secrets.token_hex(16)
     g.request_started = time.perf_counter()
-    _refuse_oversized_body()
+    if request.content_length is not None:
+        _refuse_oversized_body()
 
 
 def _refuse_oversized_body() -> None:
@@ -162,11 +163,14 @@ def _refuse_oversized_body() -> None:
 
 
 def _finish_response(response: Response) -> Response:
-    response.headers["X-Request-Id"] = request_id()
-    for name, value in _SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    if request.is_secure:
-        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    headers = response.headers
+    present = {name.lower() for name, _value in headers.items()}
+    headers.extend(
+        [(name, value) for name, value in _SECURITY_HEADERS if name.lower() not in present]
+    )
+    headers.add("X-Request-Id", request_id())
+    if request.is_secure and "strict-transport-security" not in present:
+        headers.add("Strict-Transport-Security", "max-age=31536000")
     elapsed_ms = (time.perf_counter() - g.get("request_started", time.perf_counter())) * 1000
     # The path only: no query string, no headers, no body, so no token or password.
     access_log.info(
