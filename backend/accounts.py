@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import cast
+from typing import Any, cast
 
 from flask import current_app
 from sqlalchemy import Table, bindparam, func, select, update
@@ -128,13 +128,16 @@ _COUNT_ENTRY = (
 )
 
 
-def profile(user_id: int) -> dict:
-    """The user's fields plus their rank by entries among all users (ties share a rank)."""
+def profile(user_id: int, rank_along: Any = None) -> dict:
+    """The user's fields plus their rank by entries among all users (ties share a rank).
+
+    rank_along: the answer to the leaderboard's member_rank_call, made beforehand.
+    """
     with db.connect() as connection:
         user = connection.execute(_PROFILE_ROW, {"user_id": user_id}).first()
     if user is None:
         raise _session_ended()
-    rank, total = ranking().rank(int(user.entries or 0))
+    rank, total = ranking().rank(int(user.entries or 0), rank_along)
     return {**user_json(user), "rank": rank, "totalUsers": total}
 
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from flask import g, request
 
 from backend.errors import ApiError
 from backend.extensions import tokens
+from backend.script_calls import ScriptCall
 
 View = TypeVar("View", bound=Callable)
+Along = Callable[..., ScriptCall]
 
 _MAX_TOKEN_LENGTH = 256
 
@@ -30,15 +32,21 @@ def session_ended() -> ApiError:
     return ApiError(401, "unauthorized", "Your session has ended. Please sign in again.")
 
 
-def require_auth(view: View) -> View:
-    """Let the view run only for a live session; sets g.user_id, g.session_id and g.token."""
+def require_auth(view: View | None = None, *, along: Along | None = None) -> Any:
+    """Let the view run only for a live session; sets g.user_id, g.session_id and g.token.
+
+    `along(**view_arguments)`, when given, names a Redis script call the view will need; it
+    is sent in the session's round trip and its answer left on g.along (None when absent).
+    """
+    if view is None:
+        return functools.partial(require_auth, along=along)
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         token = presented_token()
         if token is None:
             raise ApiError(401, "unauthorized", "Please sign in.")
-        session = tokens.store.resolve(token)
+        session, g.along = tokens.store.resolve_along(token, along(**kwargs) if along else None)
         if session is None:
             raise session_ended()
         g.user_id = session.user_id
@@ -47,7 +55,7 @@ def require_auth(view: View) -> View:
         return view(*args, **kwargs)
 
     wrapper.requires_auth = True  # type: ignore[attr-defined]
-    return wrapper  # type: ignore[return-value]
+    return wrapper
 
 
 def require_own_user(user_id: int | None) -> None:

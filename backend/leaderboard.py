@@ -26,6 +26,8 @@ import secrets
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from backend.script_calls import ScriptCall
+
 log = logging.getLogger("smartbrain.leaderboard")
 
 ENTRIES, STATE, BUILDING, LOCK = (
@@ -38,6 +40,15 @@ _RANK = """
 if redis.call('HGET', KEYS[2], 'ready') ~= '1' then return false end
 local above = redis.call('ZCOUNT', KEYS[1], '(' .. ARGV[1], '+inf')
 return {above + 1, redis.call('ZCARD', KEYS[1])}
+"""
+
+# ARGV: user id. The member's own score says how many entries to count above.
+_MEMBER_RANK = """
+if redis.call('HGET', KEYS[2], 'ready') ~= '1' then return false end
+local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not score then return false end
+local above = redis.call('ZCOUNT', KEYS[1], '(' .. score, '+inf')
+return {above + 1, redis.call('ZCARD', KEYS[1]), score}
 """
 
 # ARGV: user id, entries, users added, entries added.
@@ -79,6 +90,7 @@ class Leaderboard:
     def __init__(self, redis: Any) -> None:
         self._redis = redis
         self._rank = redis.register_script(_RANK)
+        self._member_rank = redis.register_script(_MEMBER_RANK)
         self._record = redis.register_script(_RECORD)
         self._load = redis.register_script(_LOAD)
         self._finish = redis.register_script(_FINISH)
@@ -87,6 +99,17 @@ class Leaderboard:
         """(rank, number of users) for a user with `entries`; None while the set is not ready."""
         found = self._rank(keys=_KEYS, args=[entries])
         return None if not found else (int(found[0]), int(found[1]))
+
+    def member_rank_call(self, user_id: int) -> ScriptCall:
+        """A call for `member_rank`, to send along another (the session's) in one round trip."""
+        return ScriptCall(self._member_rank, [ENTRIES, STATE], [user_id])
+
+    @staticmethod
+    def member_rank(answer: Any) -> tuple[int, int, int] | None:
+        """(rank, number of users, entries in the set) from a member_rank_call's answer."""
+        if not answer:
+            return None
+        return int(answer[0]), int(answer[1]), int(float(answer[2]))
 
     def record(self, user_id: int, entries: int, *, new_user: bool = False) -> None:
         """After the database committed it: a new user (0 entries) or one more entry."""

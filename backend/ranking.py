@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 from flask import Flask, current_app
 from redis.exceptions import RedisError
@@ -21,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from backend.extensions import db
 from backend.leaderboard import Leaderboard
 from backend.models import User
+from backend.script_calls import ScriptCall
 
 log = logging.getLogger("smartbrain.leaderboard")
 
@@ -35,10 +37,22 @@ class Ranking:
         self._checked = False
         self._rebuilding = threading.Lock()
 
-    def rank(self, entries: int) -> tuple[int, int]:
-        """(rank, number of users) for a user with `entries`, as the database just said."""
+    def member_rank_call(self, user_id: int) -> ScriptCall:
+        """The leaderboard's call for a user's rank, to send along the session's."""
+        return self._board.member_rank_call(user_id)
+
+    def rank(self, entries: int, along: Any = None) -> tuple[int, int]:
+        """(rank, number of users) for a user with `entries`, as the database just said.
+
+        `along` is the answer to a member_rank_call made in the session's round trip: used
+        when the set held the same entries as the database read after it (else asked anew).
+        """
         if not self._checked:
             self._check()
+            along = None  # read before the check, from a set that may have been out of step
+        prefetched = self._board.member_rank(along)
+        if prefetched is not None and prefetched[2] == entries:
+            return prefetched[0], prefetched[1]
         found = self._board.rank(entries)
         if found is None and self._rebuild():
             found = self._board.rank(entries)

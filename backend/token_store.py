@@ -22,6 +22,8 @@ from typing import Any
 
 from redis import Redis
 
+from backend.script_calls import ScriptCall, run_together
+
 _PREFIX = "sb"
 log = logging.getLogger("smartbrain.sessions")
 
@@ -112,13 +114,23 @@ class TokenStore:
 
     def resolve(self, token: str) -> ResolvedSession | None:
         """The live session behind `token`, sliding its idle expiry; one Redis round trip."""
-        found = self._resolve(
-            keys=[self._session_key(hash_token(token))], args=[_now_ms(), self._idle_ms]
+        return self.resolve_along(token, None)[0]
+
+    def resolve_along(
+        self, token: str, along: ScriptCall | None
+    ) -> tuple[ResolvedSession | None, Any]:
+        """`resolve`, and the script call `along` (on any keys) in the same round trip.
+
+        The second item is the call's answer, or None when there is no call.
+        """
+        call = ScriptCall(
+            self._resolve, [self._session_key(hash_token(token))], [_now_ms(), self._idle_ms]
         )
+        found, *answers = run_together(self._redis, [call] if along is None else [call, along])
         if not found:
-            return None
+            return None, None
         log.debug("session renewed user=%s session=%s", found[0], found[1])
-        return ResolvedSession(user_id=int(found[0]), session_id=found[1])
+        return ResolvedSession(user_id=int(found[0]), session_id=found[1]), (answers or [None])[0]
 
     def revoke(self, token: str) -> None:
         """End the session behind `token` at once."""

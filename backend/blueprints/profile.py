@@ -7,18 +7,19 @@ from flask import Blueprint, g, jsonify
 from backend import accounts, responses
 from backend.auth import require_auth, require_own_user
 from backend.openapi import endpoint
+from backend.ranking import ranking
 from backend.schemas import ImageBody, ProfileBody
 
 bp = Blueprint("profile", __name__)
 
 
 @bp.get("/profile/<int:user_id>")
-@require_auth
+@require_auth(along=lambda user_id: ranking().member_rank_call(user_id))
 @endpoint(responses.Profile, errors=(403,))
 def get_profile(user_id: int):
     """The signed-in user's profile, with their rank by entries."""
     require_own_user(user_id)
-    return accounts.profile(user_id)
+    return accounts.profile(user_id, rank_along=g.along)
 
 
 @bp.post("/profile/<int:user_id>")

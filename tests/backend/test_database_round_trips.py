@@ -1,4 +1,5 @@
-"""One round trip to PostgreSQL per request, and a pool that still survives a restart.
+"""One round trip to PostgreSQL per request, and a pool that still survives a restart; one
+round trip to Redis for a profile read, its rank included.
 
 The traffic goes through a counting TCP forwarder: what the app writes to the server is what
 a round trip costs. No BEGIN, no ROLLBACK, no pre-ping `SELECT 1`.
@@ -10,7 +11,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from backend.migrate import upgrade
-from tests.backend.tcp_proxy import TcpProxy
+from tests.backend.tcp_proxy import TcpProxy, redis_upstream
 from tests.conftest import TEST_PASSWORD, app_on
 
 
@@ -68,3 +69,25 @@ def test_pooled_connections_survive_a_restart_without_a_ping(
         assert client.get(f"/profile/{user_id}", headers=headers).status_code == 200
         assert client.put("/image", json={}, headers=headers).get_json() == 1
         assert _round_trips(proxy, lambda: client.get(f"/profile/{user_id}", headers=headers)) == 1
+
+
+def test_a_profile_read_is_one_round_trip_to_redis(database_url, redis_url, redis_client):
+    upstream, url_template = redis_upstream(redis_url)
+    upgrade(database_url)
+    with (
+        TcpProxy(upstream) as proxy,
+        app_on(database_url, url_template.format(port=proxy.port)) as app,
+    ):
+        client = app.test_client()
+        body = {"name": "Dana", "email": "dana@example.com", "password": TEST_PASSWORD}
+        registered = client.post("/register", json=body).get_json()
+        user_id, headers = registered["userId"], {"Authorization": registered["token"]}
+        client.get(f"/profile/{user_id}", headers=headers)  # a process's first rank checks
+        for _ in range(3):
+            read = lambda: client.get(f"/profile/{user_id}", headers=headers)  # noqa: E731
+            assert _round_trips(proxy, read) == 1
+            assert read().get_json()["rank"] == 1
+        save = lambda: client.post(  # noqa: E731
+            f"/profile/{user_id}", json={"formInput": {"pet": "cat"}}, headers=headers
+        )
+        assert _round_trips(proxy, save) == 1  # a protected request that needs no rank

@@ -129,3 +129,19 @@ def test_ranks_on_a_redis_cluster(config, cluster_url):
         assert players.ranks() == expected_ranks(COUNTS)
         players.count("Dee", 6)
         assert players.ranks() == expected_ranks({**COUNTS, "Dee": 6})
+
+
+def test_scripts_forgotten_by_redis_are_loaded_again(client, accounts, redis_client):
+    players = Players(client, accounts, COUNTS)
+    players.ranks()
+    redis_client.script_flush()  # as after a restart without persistence of scripts
+    assert players.ranks() == expected_ranks(COUNTS)
+
+
+def test_a_set_that_lags_the_database_does_not_decide_a_users_rank(client, accounts, redis_client):
+    players = Players(client, accounts, COUNTS)
+    players.ranks()
+    dee = str(players.signed_in["Dee"].user["id"])
+    players.count("Dee", 4)
+    redis_client.zadd(ENTRIES, {dee: 0})  # an entry whose recording failed, say
+    assert players.ranks()["Dee"] == expected_ranks({**COUNTS, "Dee": 4})["Dee"]
