@@ -29,7 +29,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -129,22 +129,35 @@ def wait_healthy(base: str, path: str = "/health", timeout: float = 60) -> None:
 
 
 @contextmanager
-def floor_server() -> Iterator[str]:
-    port = free_port()
+def running(command: list[str], port: int, health: str, **popen) -> Iterator[str]:
+    """`command` (which serves on loopback `port`) started, answering `health`, then stopped."""
     process = subprocess.Popen(
-        [str(GRANIAN), "--interface", "wsgi", "--workers", str(os.cpu_count() or 1)]
-        + ["--blocking-threads", "16", "--no-log", "--port", str(port), "floor_app:app"],
-        cwd=BENCH,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **popen
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        wait_healthy(base, "/")
+        wait_healthy(base, health)
         yield base
     finally:
         process.terminate()
         process.wait(30)
+
+
+def granian(target: str, port: int) -> list[str]:
+    """Granian as the floor runs: WSGI, one worker per core, 16 blocking threads."""
+    workers = str(os.cpu_count() or 1)
+    return [str(GRANIAN), "--interface", "wsgi", "--workers", workers, "--blocking-threads"] + [
+        "16",
+        "--no-log",
+        "--port",
+        str(port),
+        target,
+    ]
+
+
+def floor_server() -> AbstractContextManager[str]:
+    port = free_port()
+    return running(granian("floor_app:app", port), port, "/", cwd=BENCH)
 
 
 @contextmanager
@@ -163,21 +176,9 @@ def granian_server(database_url: str | None, redis_url: str | None) -> Iterator[
         database = stack.enter_context(database_service(database_url))
         redis = stack.enter_context(redis_service(redis_url))
         port = free_port()
-        process = subprocess.Popen(
-            [str(GRANIAN), "--interface", "wsgi", "--workers", str(os.cpu_count() or 1)]
-            + ["--blocking-threads", "16", "--no-log", "--port", str(port), "backend.wsgi:app"],
-            cwd=ROOT,
-            env=backend_environment(database, redis, bcrypt_rounds=4),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            wait_healthy(base)
-            yield base
-        finally:
-            process.terminate()
-            process.wait(30)
+        environment = backend_environment(database, redis, bcrypt_rounds=4)
+        command = granian("backend.wsgi:app", port)
+        yield stack.enter_context(running(command, port, "/health", cwd=ROOT, env=environment))
 
 
 @contextmanager
@@ -191,20 +192,9 @@ def embedded_serve() -> Iterator[str]:
             "SMARTBRAIN_BCRYPT_ROUNDS": "4",
             "SMARTBRAIN_RATE_LIMITS": "off",
         }
-        process = subprocess.Popen(
-            [sys.executable, "main.py", "serve", "--port", str(port)],
-            cwd=ROOT,
-            env=environment,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            wait_healthy(base)
+        command = [sys.executable, "main.py", "serve", "--port", str(port)]
+        with running(command, port, "/health", cwd=ROOT, env=environment) as base:
             yield base
-        finally:
-            process.terminate()
-            process.wait(30)
 
 
 def api_figures(base: str, clients: list[int], seconds: float) -> dict[tuple[str, int], Figures]:

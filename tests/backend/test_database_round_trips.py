@@ -28,6 +28,12 @@ def proxied_postgres(database_url):
         )
 
 
+def _registered(client) -> tuple[int, dict[str, str]]:
+    body = {"name": "Dana", "email": "dana@example.com", "password": TEST_PASSWORD}
+    registered = client.post("/register", json=body).get_json()
+    return registered["userId"], {"Authorization": registered["token"]}
+
+
 def _round_trips(proxy: TcpProxy, request) -> int:
     before = proxy.client_sends
     response = request()
@@ -39,9 +45,7 @@ def test_each_request_is_one_round_trip(proxied_postgres, redis_url, redis_clien
     proxy, url = proxied_postgres
     with app_on(url, redis_url) as app:
         client = app.test_client()
-        body = {"name": "Dana", "email": "dana@example.com", "password": TEST_PASSWORD}
-        registered = client.post("/register", json=body).get_json()
-        user_id, headers = registered["userId"], {"Authorization": registered["token"]}
+        user_id, headers = _registered(client)
         client.get(f"/profile/{user_id}", headers=headers)  # a process's first rank checks
 
         for _ in range(3):
@@ -57,9 +61,7 @@ def test_pooled_connections_survive_a_restart_without_a_ping(
     proxy, url = proxied_postgres
     with app_on(url, redis_url) as app:
         client = app.test_client()
-        body = {"name": "Dana", "email": "dana@example.com", "password": TEST_PASSWORD}
-        registered = client.post("/register", json=body).get_json()
-        user_id, headers = registered["userId"], {"Authorization": registered["token"]}
+        user_id, headers = _registered(client)
         assert client.get(f"/profile/{user_id}", headers=headers).status_code == 200
 
         port = proxy.port
@@ -79,9 +81,7 @@ def test_a_profile_read_is_one_round_trip_to_redis(database_url, redis_url, redi
         app_on(database_url, url_template.format(port=proxy.port)) as app,
     ):
         client = app.test_client()
-        body = {"name": "Dana", "email": "dana@example.com", "password": TEST_PASSWORD}
-        registered = client.post("/register", json=body).get_json()
-        user_id, headers = registered["userId"], {"Authorization": registered["token"]}
+        user_id, headers = _registered(client)
         client.get(f"/profile/{user_id}", headers=headers)  # a process's first rank checks
         for _ in range(3):
             read = lambda: client.get(f"/profile/{user_id}", headers=headers)  # noqa: E731
