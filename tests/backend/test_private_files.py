@@ -11,6 +11,7 @@ import sqlite3
 import stat
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -50,6 +51,17 @@ def wider(path: Path) -> dict[str, str]:
         if mode(item) & GROUP_OR_OTHER:
             found[str(item)] = oct(mode(item))
     return found
+
+
+def _wait_for_the_rewrite(client, timeout: float = 10.0) -> None:
+    """Until the AOF rewrite is over: its temporary files come and go meanwhile."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        persistence = client.info("persistence")
+        if not persistence["aof_rewrite_in_progress"] and not persistence["aof_rewrite_scheduled"]:
+            return
+        time.sleep(0.05)
+    pytest.fail("the AOF rewrite did not finish")
 
 
 def unix_socket_of(redis_dir: Path) -> Path:
@@ -212,7 +224,7 @@ def test_the_embedded_server_tightens_its_directory_and_keeps_new_files_private(
         with redis_from_url(url) as client:
             client.set("k", "v")
             client.bgrewriteaof()  # Valkey writes new files of its own
-            client.ping()
+            _wait_for_the_rewrite(client)
         assert mode(redis_dir) == 0o700
         assert (redis_dir / "appendonlydir").is_dir()
         assert wider(redis_dir) == {}
