@@ -87,8 +87,11 @@ def error_from_response(status: int, body: object, retry_after: str | None) -> A
     if status == 429:
         return TooManyAttemptsError(_seconds(retry_after), code=code, status=status)
     if status == 503:
+        busy = code == "busy" and message  # the server's own words: every photo slot is taken
         return ServerUnavailableError(
-            "The server is unavailable right now. Try again in a moment.", code=code, status=status
+            busy or "The server is unavailable right now. Try again in a moment.",
+            code=code,
+            status=status,
         )
     if 400 <= status < 500:
         fields = _fields(error.get("fields"))

@@ -104,6 +104,13 @@ def test_an_answer_off_the_contract_is_unexpected(canned_server):
         (429, None, "42", TooManyAttemptsError, {"retry_after": 42}),
         (429, None, "Wed, 21 Oct 2015 07:28:00 GMT", TooManyAttemptsError, {"retry_after": 60}),
         (503, {"error": {"code": "unavailable"}}, None, ServerUnavailableError, {}),
+        (
+            503,
+            {"error": {"code": "busy", "message": "SmartBrain is busy finding faces."}},
+            "2",
+            ServerUnavailableError,
+            {"message": "SmartBrain is busy finding faces."},
+        ),
         (500, "oops", None, UnexpectedError, {}),
         (
             400,
