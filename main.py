@@ -14,6 +14,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=3000, help="0 picks a free port")
     serve.add_argument(
+        "--workers", type=int, default=1, help="worker processes (default 1; 1 on Windows)"
+    )
+    serve.add_argument(
         "--exit-with-parent", action="store_true", help="stop when standard input closes"
     )
     db = commands.add_parser("db", help="manage the database")
@@ -26,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         from backend.server import serve
 
-        serve(args.host, args.port, exit_with_parent=args.exit_with_parent)
+        serve(args.host, args.port, args.workers, exit_with_parent=args.exit_with_parent)
         return 0
     if args.command == "db":
         from backend.config import Config

@@ -55,6 +55,25 @@ def alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
 
 
+def children(pid: int) -> list[int]:
+    """The processes `pid` started that still run (Linux: /proc)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(child) for child in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return [child for child in found if alive(child)]
+
+
+def is_worker(pid: int) -> bool:
+    """Whether `pid` is one of Granian's worker processes (started by multiprocessing)."""
+    try:
+        return b"multiprocessing.spawn" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
 def is_valkey(pid: int) -> bool:
     try:
         return b"valkey" in Path(f"/proc/{pid}/cmdline").read_bytes()
@@ -117,6 +136,11 @@ class ServeProcess:
             if match:
                 self.url = match.group(1)
                 return self.url
+
+    @property
+    def workers(self) -> list[int]:
+        """The worker processes serving HTTP."""
+        return [pid for pid in children(self.process.pid) if is_worker(pid)]
 
     @property
     def valkey_pid(self) -> int:

@@ -4,6 +4,7 @@ unix socket, both kept in SMARTBRAIN_DATA_DIR; one backend per data directory; c
 
 from __future__ import annotations
 
+import http.client
 import os
 import signal
 import sqlite3
@@ -20,6 +21,7 @@ from tests.backend.serve_process import (
     ServeProcess,
     alive,
     call,
+    children,
     is_valkey,
     kill_leftover_valkey,
     serve_environment,
@@ -94,6 +96,20 @@ def _inodes_in(table: str) -> set[str]:
     return {line.split()[column] for line in lines if len(line.split()) > column}
 
 
+def _tcp_sockets(port: int, state: str) -> set[str]:
+    """Inodes of the IPv4 TCP sockets on local `port` in `state` (0A: listening, 01: open)."""
+    inodes = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == state:
+            inodes.add(fields[9])
+    return inodes
+
+
+def _port(url: str) -> int:
+    return int(url.rsplit(":", 1)[1])
+
+
 def test_serve_runs_the_api_on_the_embedded_defaults_and_stops_cleanly(serve, tmp_path):
     data_dir = tmp_path / "data"
     server = serve(data_dir)
@@ -119,6 +135,8 @@ def test_serve_runs_the_api_on_the_embedded_defaults_and_stops_cleanly(serve, tm
 
     # Valkey listens on a unix socket only: none of its sockets is a TCP one
     valkey = server.valkey_pid
+    workers = server.workers
+    assert len(workers) == 1, "one worker process by default"
     assert is_valkey(valkey) and alive(valkey)
     sockets = _socket_inodes(valkey)
     assert sockets & _inodes_in("unix"), "Valkey has no unix socket"
@@ -127,6 +145,7 @@ def test_serve_runs_the_api_on_the_embedded_defaults_and_stops_cleanly(serve, tm
 
     assert server.stop(signal.SIGTERM) == 0
     assert _wait_gone(valkey), "SIGTERM left Valkey running"
+    assert not any(alive(pid) for pid in workers), "SIGTERM left a worker running"
     assert not (data_dir / "redis" / "valkey.pid").exists()
     # the sessions were written to the append-only file in the data dir
     aof = b"".join(p.read_bytes() for p in (data_dir / "redis" / "appendonlydir").iterdir())
@@ -181,11 +200,14 @@ def test_exit_with_parent_stops_when_stdin_closes(serve, tmp_path):
     url = server.wait_ready()
     assert call("GET", f"{url}/health")[0] == 200
     valkey = server.valkey_pid
+    workers = server.workers
+    assert workers
 
     assert server.process.stdin is not None
     server.process.stdin.close()  # what the parent's death looks like from here
     assert server.process.wait(15) == 0
     assert _wait_gone(valkey), "Valkey outlived its backend"
+    assert not any(alive(pid) for pid in workers), "a worker outlived its backend"
 
 
 def test_a_valkey_orphaned_by_a_killed_serve_is_stopped_by_the_next(serve, tmp_path):
@@ -195,8 +217,12 @@ def test_a_valkey_orphaned_by_a_killed_serve_is_stopped_by_the_next(serve, tmp_p
     user_id, token = _register(url)
     orphan = first.valkey_pid
     orphan_socket = _unix_socket_of(data_dir)
+    workers = first.workers
+    assert workers
     first.stop(signal.SIGKILL)
     assert alive(orphan), "expected Valkey to outlive a SIGKILLed backend"
+    # the workers notice that their main process is gone, and stop
+    assert all(_wait_gone(pid) for pid in workers), "a worker outlived its killed backend"
 
     second = serve(data_dir)
     url = second.wait_ready()
@@ -207,6 +233,52 @@ def test_a_valkey_orphaned_by_a_killed_serve_is_stopped_by_the_next(serve, tmp_p
     # the orphan was stopped gracefully, so it saved the session first
     assert call("GET", f"{url}/profile/{user_id}", token=token)[0] == 200
     assert second.stop() == 0
+
+
+def test_serve_runs_granian_not_a_development_server(serve, tmp_path):
+    server = serve(tmp_path / "data")
+    url = server.wait_ready()
+    connection = http.client.HTTPConnection("127.0.0.1", _port(url), timeout=10)
+    connection.request("GET", "/health")
+    response = connection.getresponse()
+    assert response.status == 200
+    assert response.getheader("Server") == "granian"  # werkzeug's says "Werkzeug/x.y"
+    connection.close()
+    # the app logs each request; Granian's own access log is off
+    assert server.stop() == 0
+    log = server.log.read_text()
+    assert "smartbrain.access 127.0.0.1 GET /health 200" in log
+    assert "granian.access" not in log and "Werkzeug" not in log
+
+
+def test_workers_2_serves_from_two_processes(serve, tmp_path):
+    server = serve(tmp_path / "data", "--workers", "2")
+    url = server.wait_ready()
+    workers = server.workers
+    assert len(workers) == 2
+    # the ready line comes once one worker answers; the other may still be loading the app
+    deadline = time.monotonic() + 30
+    while not all(_socket_inodes(pid) & _tcp_sockets(_port(url), "0A") for pid in workers):
+        assert time.monotonic() < deadline, "a worker does not listen"
+        time.sleep(0.1)
+
+    # 16 kept-open connections: each worker has accepted some (all on one: 1 in 32,768)
+    connections = [
+        http.client.HTTPConnection("127.0.0.1", _port(url), timeout=10) for _ in range(16)
+    ]
+    try:
+        for connection in connections:
+            connection.request("GET", "/health")
+            assert connection.getresponse().read()
+        accepted = _tcp_sockets(_port(url), "01")
+        for worker in workers:
+            assert _socket_inodes(worker) & accepted, f"worker {worker} accepted no connection"
+    finally:
+        for connection in connections:
+            connection.close()
+    assert server.stop() == 0
+    assert not any(alive(pid) for pid in workers)
+    assert not children(server.process.pid)
 
 
 def test_db_upgrade_creates_the_database_in_a_fresh_data_dir(tmp_path):
