@@ -1,9 +1,11 @@
 """Granian serving a WSGI app from worker processes, for `main.py serve`.
 
 What it adds to Granian: a free port when asked for port 0, a callback once a worker really
-answers HTTP, an optional stop when standard input closes, and workers that stop when their
-main process dies (SIGKILL included). Nothing here is POSIX-only: Granian handles the signals
-(SIGINT, SIGTERM, and SIGBREAK on Windows), and the watches are threads.
+answers HTTP, an optional stop when standard input closes, workers that stop when their main
+process dies (SIGKILL included), and a deadline for request bodies (backend/body_deadline.py;
+the app must be a Flask app, which answers the timeout in its error shape). Nothing here is
+POSIX-only: Granian handles the signals (SIGINT, SIGTERM, and SIGBREAK on Windows), and the
+watches are threads.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from typing import Any
 from granian.constants import HTTPModes, Interfaces
 from granian.http import HTTP1Settings
 from granian.server import MPServer as Server  # worker processes, also on free-threaded builds
+
+from backend.body_deadline import WSGIApp, with_body_deadline
 
 # A connection that has not sent its whole request head by then is closed, so clients that
 # drip their headers cannot hold a connection open for long (issue 11).
@@ -139,11 +143,11 @@ def _address_in_use(error: RuntimeError) -> bool:
     return found is not None and int(found.group(1)) in _ADDRESS_IN_USE
 
 
-def _load_in_worker(target: str) -> Any:
+def _load_in_worker(target: str) -> WSGIApp:
     """In a worker: watch the main process, then import the app."""
     _stop_with_main_process()
     module, _, name = target.partition(":")
-    return getattr(importlib.import_module(module), name)
+    return with_body_deadline(getattr(importlib.import_module(module), name))
 
 
 def _stop_with_main_process() -> None:
