@@ -35,9 +35,12 @@ from backend.body_deadline import WSGIApp, with_body_deadline
 # A connection that has not sent its whole request head by then is closed, so clients that
 # drip their headers cannot hold a connection open for long (issue 11).
 HEADER_READ_TIMEOUT_SECONDS = 10
-# A sign-in holds its thread for bcrypt's quarter of a second (hashing releases the GIL), so a
-# burst of sign-ins must leave threads for the requests behind it (backend/production.py).
-BLOCKING_THREADS = 32
+# Request threads per worker, started as needed (Granian ends those idle for 30 s). A sign-in
+# holds one for bcrypt's quarter of a second, a request whose body is late holds one for up to
+# BODY_READ_SECONDS; both wait without the GIL, so a waiting thread costs only its memory. With
+# 32, 150 slow uploads left none for other clients (GET /health waited 10 s); with 512 its p99
+# stayed under 5 ms (tests/backend/test_slow_clients.py).
+BLOCKING_THREADS = 512
 # How long a worker may take to finish its requests after SIGTERM before it is killed.
 WORKER_STOP_SECONDS = 10
 _PORT_ATTEMPTS = 5
