@@ -11,9 +11,8 @@ import logging.config
 import os
 import signal
 
-from backend import granian_server
+from backend import create_app, granian_server
 from backend.config import Config
-from backend.embedded_redis import DataDirInUse, EmbeddedRedis
 from backend.migrate import DatabaseUnreachable, upgrade
 from backend.private_files import private_dir
 
@@ -31,6 +30,9 @@ def serve(host: str, port: int, workers: int = 1, exit_with_parent: bool = False
     embedded = None
     try:
         if not config.redis_url:
+            # Imported here: it needs fcntl, so on Windows only a configured Redis works.
+            from backend.embedded_redis import DataDirInUse, EmbeddedRedis
+
             embedded = EmbeddedRedis(config.data_dir / "redis")
             try:
                 config.redis_url = embedded.start()
@@ -42,6 +44,9 @@ def serve(host: str, port: int, workers: int = 1, exit_with_parent: bool = False
             upgrade(config.database_url)
         except DatabaseUnreachable as error:
             raise SystemExit(str(error)) from None
+        # Built once here, then dropped: a setting only the app checks fails in this process,
+        # before any worker starts, and its message is the last line on stderr.
+        create_app(config)
         granian_server.run(
             WSGI_APP,
             host,

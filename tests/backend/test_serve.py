@@ -281,6 +281,25 @@ def test_workers_2_serves_from_two_processes(serve, tmp_path):
     assert not children(server.process.pid)
 
 
+def test_a_setting_the_app_refuses_stops_serve_before_any_worker_starts(tmp_path):
+    data_dir = tmp_path / "data"
+    done = subprocess.run(
+        [sys.executable, "main.py", "serve", "--port", "0"],
+        cwd=ROOT,
+        env=serve_environment(data_dir, SMARTBRAIN_FACE_PROVIDER="bogus"),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert "listening" not in done.stdout
+    # the reason is the last line, which the desktop app shows
+    assert "SMARTBRAIN_FACE_PROVIDER" in done.stderr.strip().splitlines()[-1]
+    assert "granian" not in done.stderr  # no worker was started
+    assert not (data_dir / "redis" / "valkey.pid").exists()  # Valkey was stopped
+
+
 def test_db_upgrade_creates_the_database_in_a_fresh_data_dir(tmp_path):
     data_dir = tmp_path / "new" / "data"
     result = subprocess.run(
