@@ -35,6 +35,9 @@ from backend.body_deadline import WSGIApp, with_body_deadline
 # A connection that has not sent its whole request head by then is closed, so clients that
 # drip their headers cannot hold a connection open for long (issue 11).
 HEADER_READ_TIMEOUT_SECONDS = 10
+# A longer request head is answered 431 (Granian's default, 412 KiB, would let each slow
+# connection hold that much for the header timeout); our tokens and cookies are short.
+MAX_HEAD_BYTES = 64 * 1024
 # Request threads per worker, started as needed (Granian ends those idle for 30 s). A sign-in
 # holds one for bcrypt's quarter of a second, a request whose body is late holds one for up to
 # BODY_READ_SECONDS; both wait without the GIL, so a waiting thread costs only its memory. With
@@ -123,7 +126,10 @@ def _server(target: str, host: str, port: int, workers: int) -> Server:
         blocking_threads=BLOCKING_THREADS,
         # HTTP/1 only: the header read timeout is an HTTP/1 setting, and our clients speak it.
         http=HTTPModes.http1,
-        http1_settings=HTTP1Settings(header_read_timeout=HEADER_READ_TIMEOUT_SECONDS * 1000),
+        http1_settings=HTTP1Settings(
+            header_read_timeout=HEADER_READ_TIMEOUT_SECONDS * 1000,
+            max_buffer_size=MAX_HEAD_BYTES,
+        ),
         websockets=False,
         log_dictconfig=logging_config(),
         log_access=False,  # the app logs each request (smartbrain.access)

@@ -244,6 +244,11 @@ def test_serve_runs_granian_not_a_development_server(serve, tmp_path):
     assert response.status == 200
     assert response.getheader("Server") == "granian"  # werkzeug's says "Werkzeug/x.y"
     connection.close()
+    # a request head far over 64 KiB is refused before the app (empty body: Granian answers)
+    connection = http.client.HTTPConnection("127.0.0.1", _port(url), timeout=10)
+    connection.request("GET", "/health", headers={"X-Padding": "a" * 200_000})
+    assert connection.getresponse().status == 431
+    connection.close()
     # the app logs each request; Granian's own access log is off
     assert server.stop() == 0
     log = server.log.read_text()
