@@ -35,8 +35,9 @@ from backend.body_deadline import WSGIApp, with_body_deadline
 # A connection that has not sent its whole request head by then is closed, so clients that
 # drip their headers cannot hold a connection open for long (issue 11).
 HEADER_READ_TIMEOUT_SECONDS = 10
-# A longer request head is answered 431 (Granian's default, 412 KiB, would let each slow
-# connection hold that much for the header timeout); our tokens and cookies are short.
+# A longer request head is answered 431 (one sent in a single burst may reach twice this
+# before it is noticed). Granian's default, 412 KiB, would let each slow connection hold that
+# much for the header timeout; our tokens are short.
 MAX_HEAD_BYTES = 64 * 1024
 # Request threads per worker, started as needed (Granian ends those idle for 30 s). A sign-in
 # holds one for bcrypt's quarter of a second, a request whose body is late holds one for up to
@@ -53,7 +54,8 @@ _LOG_FORMAT = "%(asctime)s %(name)s %(message)s"
 
 
 class WithoutThreadsAdvice(logging.Filter):
-    """Drops Granian's advice against many blocking threads: ours mostly wait for bcrypt."""
+    """Drops Granian's advice against many blocking threads: ours mostly wait (for bcrypt, for
+    a late body) without the GIL."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         return not record.getMessage().startswith("Configuration allows spawning up to")
