@@ -1,4 +1,4 @@
-"""Granian serving a WSGI app from worker processes, for `main.py serve`.
+"""Granian serving a WSGI app from worker processes, for `main.py serve` and `smartbrain-server`.
 
 What it adds to Granian: a free port when asked for port 0, a callback once a worker really
 answers HTTP, an optional stop when standard input closes, workers that stop when their main
@@ -23,6 +23,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -61,10 +62,12 @@ class WithoutThreadsAdvice(logging.Filter):
         return not record.getMessage().startswith("Configuration allows spawning up to")
 
 
-def logging_config() -> dict[str, Any]:
-    """Logging for the main process and each worker: INFO and above on stderr (stdout carries
-    only the ready line), Granian's own messages included, its access log off."""
-    return {
+def logging_config(access_to_stdout: bool = False) -> dict[str, Any]:
+    """Logging for the main process and each worker: INFO and above on stderr, Granian's own
+    messages included, its access log off (the app logs each request, `smartbrain.access`).
+    With access_to_stdout the app's access lines go to stdout instead (production; `serve`
+    keeps stdout for its ready line)."""
+    config: dict[str, Any] = {
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"plain": {"format": _LOG_FORMAT}},
@@ -79,6 +82,21 @@ def logging_config() -> dict[str, Any]:
         "root": {"handlers": ["stderr"], "level": "INFO"},
         "loggers": {"_granian": {"filters": ["without_threads_advice"], "propagate": True}},
     }
+    if access_to_stdout:
+        config["handlers"]["stdout"] = {
+            **config["handlers"]["stderr"],
+            "stream": "ext://sys.stdout",
+        }
+        config["loggers"]["smartbrain.access"] = {"handlers": ["stdout"], "propagate": False}
+    return config
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """How each worker serves: request threads, and where the access log goes."""
+
+    threads: int = BLOCKING_THREADS
+    access_to_stdout: bool = False
 
 
 def run(
@@ -88,6 +106,7 @@ def run(
     workers: int,
     on_ready: Callable[[int], None],
     exit_with_parent: bool = False,
+    tuning: Tuning = Tuning(),
 ) -> None:
     """Serve the WSGI app `target` ("module:attribute", imported in each of `workers`
     processes) until SIGINT or SIGTERM (or standard input closes, with `exit_with_parent`).
@@ -101,7 +120,7 @@ def run(
     multiprocessing.set_start_method("spawn", force=True)
     for _ in range(_PORT_ATTEMPTS):
         chosen = port or _free_port(host)
-        server = _server(target, host, chosen, workers)
+        server = _server(target, host, chosen, workers, tuning)
         # Startup hooks run once the port is bound, just before the workers start.
         server.on_startup(partial(_announce_when_answering, server, host, chosen, on_ready))
         if exit_with_parent:
@@ -118,14 +137,14 @@ def run(
     raise SystemExit(f"No free port on {host} after {_PORT_ATTEMPTS} attempts.")
 
 
-def _server(target: str, host: str, port: int, workers: int) -> Server:
+def _server(target: str, host: str, port: int, workers: int, tuning: Tuning) -> Server:
     return Server(
         target,
         address=host,
         port=port,
         interface=Interfaces.WSGI,
         workers=workers,
-        blocking_threads=BLOCKING_THREADS,
+        blocking_threads=tuning.threads,
         # HTTP/1 only: the header read timeout is an HTTP/1 setting, and our clients speak it.
         http=HTTPModes.http1,
         http1_settings=HTTP1Settings(
@@ -133,7 +152,7 @@ def _server(target: str, host: str, port: int, workers: int) -> Server:
             max_buffer_size=MAX_HEAD_BYTES,
         ),
         websockets=False,
-        log_dictconfig=logging_config(),
+        log_dictconfig=logging_config(tuning.access_to_stdout),
         log_access=False,  # the app logs each request (smartbrain.access)
         # A worker that crashed (say, in native face-detection code) is replaced; Granian gives
         # up, and exits 1, when workers keep crashing.

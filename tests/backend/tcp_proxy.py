@@ -2,9 +2,10 @@
 
 `TcpProxy(upstream)` listens on 127.0.0.1 and pipes every connection to `upstream` (a
 (host, port) pair or a unix socket path), counting what clients send (`client_sends`: each
-request a client writes arrives as one chunk, so this counts round trips). `stop()` closes the listening socket and resets every
-live connection, so clients see the server vanish at once; `start(port)` listens again on the
-same port, so clients holding the old address see it come back.
+request a client writes arrives as one chunk, so this counts round trips). `stop()` closes
+the listening socket and resets every live connection, so clients see the server vanish at
+once; `start(port)` listens again on the same port, so clients holding the old address see
+it come back.
 """
 
 from __future__ import annotations

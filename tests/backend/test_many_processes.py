@@ -1,4 +1,5 @@
-"""Two gunicorn-served backends sharing one Redis and one database: sessions are shared."""
+"""Two smartbrain-server processes sharing one Redis and one database: sessions, counts and
+ranks are one on both."""
 
 from __future__ import annotations
 
