@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 
@@ -14,7 +15,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=3000, help="0 picks a free port")
     serve.add_argument(
-        "--workers", type=int, default=1, help="worker processes (default 1; 1 on Windows)"
+        "--workers",
+        type=int,
+        # The desktop app asks for 1 (a small local backend); a web front end gets every core.
+        default=1 if sys.platform == "win32" else os.cpu_count() or 1,
+        help="worker processes (default: one per core; Granian runs 1 on Windows)",
     )
     serve.add_argument(
         "--exit-with-parent", action="store_true", help="stop when standard input closes"

@@ -75,7 +75,17 @@ def real_backend() -> Iterator[str]:
         }
         with open(Path(data) / "backend.log", "w+b") as log:
             process = subprocess.Popen(
-                [sys.executable, str(MAIN), "serve", "--host", "127.0.0.1", "--port", "0"]
+                [
+                    sys.executable,
+                    str(MAIN),
+                    "serve",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    "0",
+                    "--workers",
+                    "1",
+                ]
                 + ["--exit-with-parent"],  # it stops if this script dies and our pipe closes
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,

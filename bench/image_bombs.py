@@ -69,7 +69,7 @@ def start_serve(root: Path, folder: str) -> tuple[subprocess.Popen, str]:
         SMARTBRAIN_DATA_DIR=folder, SMARTBRAIN_BCRYPT_ROUNDS="4", SMARTBRAIN_RATE_LIMITS="off"
     )
     process = subprocess.Popen(
-        [sys.executable, "main.py", "serve", "--port", "0"],
+        [sys.executable, "main.py", "serve", "--port", "0", "--workers", "1"],
         cwd=root,
         env=environment,
         stdin=subprocess.PIPE,

@@ -31,6 +31,8 @@ class EmbeddedBackend(QObject):
             "127.0.0.1",
             "--port",
             "0",
+            "--workers",
+            "1",  # one user's backend: one worker keeps this computer's memory small
             "--exit-with-parent",  # our stdin pipe closes if this app dies: so does the child
         ]
         self.url: str | None = None

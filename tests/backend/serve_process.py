@@ -105,7 +105,8 @@ class ServeProcess:
         self._lines: queue.Queue[str | None] = queue.Queue()
         with open(log, "ab") as stderr:
             self.process = subprocess.Popen(
-                [sys.executable, "main.py", "serve", "--port", "0", *extra],
+                # One worker, as the desktop app asks for, unless `extra` says otherwise.
+                [sys.executable, "main.py", "serve", "--port", "0", "--workers", "1", *extra],
                 cwd=ROOT,
                 env=env,
                 stdin=subprocess.PIPE,

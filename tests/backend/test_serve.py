@@ -136,7 +136,7 @@ def test_serve_runs_the_api_on_the_embedded_defaults_and_stops_cleanly(serve, tm
     # Valkey listens on a unix socket only: none of its sockets is a TCP one
     valkey = server.valkey_pid
     workers = server.workers
-    assert len(workers) == 1, "one worker process by default"
+    assert len(workers) == 1, "one worker process, as the desktop app asks"
     assert is_valkey(valkey) and alive(valkey)
     sockets = _socket_inodes(valkey)
     assert sockets & _inodes_in("unix"), "Valkey has no unix socket"
@@ -344,3 +344,13 @@ def test_db_upgrade_says_in_one_sentence_when_the_database_is_away(tmp_path):
     )
     assert done.stderr.count("\n") <= 2  # the sentence, and the driver's hint
     assert "Traceback" not in done.stderr and "hunter2" not in done.stderr
+
+
+def test_serve_gives_a_web_front_end_every_core_and_the_desktop_one_worker():
+    from desktop.embedded_backend import EmbeddedBackend
+    from main import _parser
+
+    cores = 1 if sys.platform == "win32" else os.cpu_count() or 1
+    assert _parser().parse_args(["serve"]).workers == cores
+    command = EmbeddedBackend()._command
+    assert command[command.index("--workers") + 1] == "1"
