@@ -460,9 +460,20 @@ def rss_mb(pid: int) -> float:
 
 
 def worker_pids(master: int) -> list[int]:
-    """The children of process `master` (the server's workers), from /proc."""
+    """The server's worker processes: children of process `master`, from /proc, but for
+    multiprocessing's resource tracker (Granian spawns its workers with multiprocessing)."""
     children = Path(f"/proc/{master}/task/{master}/children")
-    return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+    if not children.exists():
+        return []
+    pids = [int(pid) for pid in children.read_text().split()]
+    return [pid for pid in pids if b"resource_tracker" not in _command_line(pid)]
+
+
+def _command_line(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
 
 
 class MemorySampler(threading.Thread):
