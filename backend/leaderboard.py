@@ -61,11 +61,6 @@ redis.call('HINCRBY', KEYS[2], 'users', ARGV[3])
 redis.call('HINCRBY', KEYS[2], 'entries', ARGV[4])
 """
 
-# ARGV: pairs of entries, user id.
-_LOAD = """
-for i = 1, #ARGV, 2 do redis.call('ZADD', KEYS[3], 'GT', ARGV[i], ARGV[i + 1]) end
-"""
-
 # ARGV: the lock's token, the snapshot's users and entries. Swaps the new set in, if still ours.
 _FINISH = """
 if redis.call('GET', KEYS[4]) ~= ARGV[1] then return 0 end
@@ -92,7 +87,6 @@ class Leaderboard:
         self._rank = redis.register_script(_RANK)
         self._member_rank = redis.register_script(_MEMBER_RANK)
         self._record = redis.register_script(_RECORD)
-        self._load = redis.register_script(_LOAD)
         self._finish = redis.register_script(_FINISH)
 
     def rank(self, entries: int) -> tuple[int, int] | None:
@@ -136,15 +130,15 @@ class Leaderboard:
             pipe.delete(BUILDING)
             pipe.execute()
         users = entries = 0
-        pending: list[int] = []
+        pending: dict[str, int] = {}
         for user_id, user_entries in rows():
             users, entries = users + 1, entries + user_entries
-            pending += [user_entries, user_id]
-            if len(pending) >= 2 * batch:
-                self._load(keys=_KEYS, args=pending)
-                pending = []
+            pending[str(user_id)] = user_entries
+            if len(pending) >= batch:
+                self._redis.zadd(BUILDING, pending, gt=True)
+                pending = {}
         if pending:
-            self._load(keys=_KEYS, args=pending)
+            self._redis.zadd(BUILDING, pending, gt=True)
         done = bool(self._finish(keys=[*_KEYS, LOCK], args=[token, users, entries]))
         log.info(
             "leaderboard rebuilt users=%d" if done else "leaderboard rebuild lost its lock", users

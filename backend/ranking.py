@@ -94,7 +94,7 @@ class Ranking:
         """Every user's (id, entries), from one snapshot of the database."""
         with db.transaction() as session:
             query = select(User.id, User.entries).execution_options(yield_per=10_000)
-            for user_id, entries in session.execute(query):
+            for user_id, entries in session.connection().execute(query):  # Core: no ORM rows
                 yield int(user_id), int(entries or 0)
 
 
