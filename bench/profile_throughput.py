@@ -26,6 +26,7 @@ from harness import (
     LoadResult,
     Server,
     User,
+    add_users,
     backend_environment,
     database_service,
     load_average,
@@ -34,9 +35,6 @@ from harness import (
     run_load,
     smartbrain_servers,
 )
-from sqlalchemy import create_engine, insert
-
-from backend.models import User as UserRow
 
 
 def profile_step(server: Server, user: User):
@@ -53,19 +51,6 @@ def measure(servers: list[Server], users: list[User], concurrency: int, seconds:
 
     run_load(make_step, concurrency, min(2.0, seconds))  # warm up connections and pools
     return run_load(make_step, concurrency, seconds)
-
-
-def add_bystanders(database_url: str, count: int) -> None:
-    """Insert `count` users who never sign in: GET /profile ranks the user among all of them."""
-    engine = create_engine(database_url)
-    with engine.begin() as connection:
-        for start in range(0, count, 10_000):
-            rows = [
-                {"name": f"Bystander {n}", "email": f"bystander{n}@example.com", "entries": n % 97}
-                for n in range(start, min(count, start + 10_000))
-            ]
-            connection.execute(insert(UserRow), rows)
-    engine.dispose()
 
 
 def row(database: str, servers: int, concurrency: int, result: LoadResult) -> str:
@@ -99,7 +84,8 @@ def main() -> None:
     for name, url in databases:
         with ExitStack() as stack:
             database = stack.enter_context(database_service(url))
-            add_bystanders(database, args.bystanders)
+            # GET /profile ranks the user among all of them.
+            add_users(database, args.bystanders, lambda n: n % 97)
             redis = stack.enter_context(redis_service(args.redis_url))
             environment = backend_environment(database, redis, bcrypt_rounds=4)  # set-up only
             servers = stack.enter_context(smartbrain_servers(environment, args.servers, arguments))

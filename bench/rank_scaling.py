@@ -19,6 +19,7 @@ from contextlib import ExitStack
 
 from harness import (
     Client,
+    add_users,
     backend_environment,
     database_service,
     load_average,
@@ -27,31 +28,14 @@ from harness import (
     run_load,
     smartbrain_servers,
 )
-from sqlalchemy import create_engine, insert
-
-from backend.models import User as UserRow
-
-
-def fill(database_url: str, count: int, seed: int = 7) -> float:
-    """Insert `count` users with random entries; returns the seconds it took."""
-    started, rng = time.monotonic(), random.Random(seed)
-    engine = create_engine(database_url)
-    with engine.begin() as connection:
-        for start in range(0, count, 50_000):
-            rows = [
-                {"name": f"U{n}", "email": f"u{n}@example.com", "entries": rng.randrange(1000)}
-                for n in range(start, min(count, start + 50_000))
-            ]
-            connection.execute(insert(UserRow), rows)
-    engine.dispose()
-    return time.monotonic() - started
 
 
 def measure(size: int, seconds: float) -> tuple[float, float, float, float]:
     """(first GET ms, p50 ms, p99 ms, requests/s) of GET /profile among `size` users."""
     with ExitStack() as stack:
         database = stack.enter_context(database_service(None))
-        fill(database, size)
+        rng = random.Random(7)
+        add_users(database, size, lambda _n: rng.randrange(1000))
         redis = stack.enter_context(redis_service(None))
         environment = backend_environment(database, redis, bcrypt_rounds=4)
         server = stack.enter_context(smartbrain_servers(environment, 1, ("--workers", "1")))[0]
