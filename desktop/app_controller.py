@@ -112,7 +112,7 @@ class AppController(QObject):
 
     def _forget_stored_token(self) -> None:
         key = server_key(self._server_url)
-        self._tasks.run(self, lambda: self._storage.delete(key), _ignore, _ignore)
+        self._tasks.run(self, lambda: self._storage.delete(key))
 
     def _show_sign_in(self) -> None:
         self.sign_in_window.reset()
@@ -123,7 +123,3 @@ class AppController(QObject):
             self.main_window.hide()
             self.main_window.deleteLater()
             self.main_window = None
-
-
-def _ignore(_outcome: object) -> None:
-    """For tasks whose outcome nobody needs."""

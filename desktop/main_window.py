@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QVBoxLayout, QWidget
 
 from desktop import message_box
 from desktop.api_client import ApiClient
-from desktop.errors import ApiError, SessionEndedError, describe
+from desktop.errors import describe
 from desktop.face_detection_panel import FaceDetectionPanel
 from desktop.profile_dialog import ProfileDialog
 from desktop.resources import app_icon
@@ -48,18 +48,6 @@ def dropped_photo(mime: QMimeData) -> tuple[str, str] | None:
     if text.startswith(("http://", "https://")) and not any(c.isspace() for c in text):
         return ("url", text)
     return None
-
-
-def _count_entry(api: ApiClient) -> dict:
-    """Count a detection, then fetch the profile for the new count and rank (worker side).
-    Should only the profile fail, the new count is still worth showing."""
-    entries = api.count_entry()
-    try:
-        return api.get_profile()
-    except SessionEndedError:
-        raise
-    except ApiError:
-        return {"entries": entries, "rank": None, "totalUsers": None}
 
 
 class MainWindow(QMainWindow):
@@ -150,9 +138,20 @@ class MainWindow(QMainWindow):
         request = self._entry_requests
         self._tasks.run(
             self,
-            lambda: _count_entry(self._api),
-            lambda profile: self.on_entry_counted(request, profile),
+            self._api.count_entry,
+            lambda entries: self._fetch_rank(request, entries),
             self.on_entry_count_failed,
+        )
+
+    def _fetch_rank(self, request: int, entries: int) -> None:
+        """The detection is counted: fetch the profile for the new rank. Should only that
+        fail, the new count is still worth showing."""
+        unranked = {"entries": entries, "rank": None, "totalUsers": None}
+        self._tasks.run(
+            self,
+            self._api.get_profile,
+            lambda profile: self.on_entry_counted(request, profile),
+            lambda _error: self.on_entry_counted(request, unranked),
         )
 
     def on_entry_counted(self, request: int, profile: dict) -> None:
@@ -165,10 +164,9 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def on_entry_count_failed(self, error: Exception) -> None:
-        if not isinstance(error, SessionEndedError):  # a 401 is handled by the app already
-            self.statusBar().showMessage(
-                f"This detection could not be counted. {describe(error)}", 10_000
-            )
+        self.statusBar().showMessage(
+            f"This detection could not be counted. {describe(error)}", 10_000
+        )
 
     # Drag and drop: a photo file or a link dropped anywhere on the window is detected.
 
@@ -226,8 +224,7 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def on_sign_out_failed(self, error: Exception) -> None:
-        if not isinstance(error, SessionEndedError):  # a 401 is handled by the app already
-            self.signed_out.emit(NOT_REVOKED)
+        self.signed_out.emit(NOT_REVOKED)
 
     @Slot()
     def on_about_action_triggered(self) -> None:

@@ -40,3 +40,8 @@ def confirm(parent: QWidget | None, title: str, text: str, action: str) -> bool:
         labels={Button.Yes: action},
     )
     return answer == Button.Yes
+
+
+def show_error(parent: QWidget | None, text: str) -> None:
+    """Tell the user in plain words that something failed."""
+    show(parent, "SmartBrain", text, icon=QMessageBox.Icon.Warning)

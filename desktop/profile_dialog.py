@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from desktop import message_box, validation
 from desktop.api_client import ApiClient
-from desktop.errors import InvalidInputError, SessionEndedError, describe
+from desktop.errors import InvalidInputError, describe
 from desktop.widgets import Banner, BusyBar, FieldBox
 from desktop.worker import TaskRunner
 
@@ -179,8 +179,7 @@ class ProfileDialog(QDialog):
 
     @Slot(object)
     def on_load_failed(self, error: Exception) -> None:
-        if not isinstance(error, SessionEndedError):
-            self.profile_banner.show_message("error", describe(error))
+        self.profile_banner.show_message("error", describe(error))
 
     @Slot()
     def on_profile_field_edited(self) -> None:
@@ -224,8 +223,7 @@ class ProfileDialog(QDialog):
             for key, message in error.fields.items():
                 if key in boxes:
                     boxes[key].set_error(message)
-        if not isinstance(error, SessionEndedError):
-            self.profile_banner.show_message("error", describe(error))
+        self.profile_banner.show_message("error", describe(error))
 
     def _set_saving(self, saving: bool) -> None:
         self._saving = saving
@@ -291,8 +289,7 @@ class ProfileDialog(QDialog):
         self.sessions_busy.set_busy(False)
         self.refresh.setEnabled(True)
         self._update_session_buttons()
-        if not isinstance(error, SessionEndedError):
-            self.sessions_banner.show_message("error", describe(error))
+        self.sessions_banner.show_message("error", describe(error))
 
     @Slot()
     def on_sessions_selection_changed(self) -> None:
@@ -390,8 +387,6 @@ class ProfileDialog(QDialog):
     @Slot(object)
     def on_password_change_failed(self, error: Exception) -> None:
         self._set_changing_password(False)
-        if isinstance(error, SessionEndedError):
-            return
         if isinstance(error, InvalidInputError) and error.code == "invalid_credentials":
             self.current_password.set_error("That is not your current password.")
             self.current_password.edit.selectAll()

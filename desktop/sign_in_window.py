@@ -19,7 +19,6 @@ from desktop.api_client import ApiClient
 from desktop.errors import (
     InvalidInputError,
     ServerUnavailableError,
-    SessionEndedError,
     TooManyAttemptsError,
     describe,
     too_many_attempts_message,
@@ -288,8 +287,7 @@ class SignInWindow(QWidget):
     @Slot(object)
     def on_restore_failed(self, error: Exception) -> None:
         self._set_busy(False)
-        if not isinstance(error, SessionEndedError):  # a 401 is handled by the app already
-            self._show_error(describe(error), "Try again", self.restore_session)
+        self._show_error(describe(error), "Try again", self.restore_session)
 
     @Slot()
     def on_create_account_clicked(self) -> None:

@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
 from desktop.api_client import ApiClient
-from desktop.errors import InvalidInputError, SessionEndedError, describe
+from desktop.errors import InvalidInputError, describe
 from desktop.widgets import Banner, BusyBar, FieldBox, repolish
 from desktop.worker import TaskRunner
 
@@ -82,9 +82,7 @@ class SignOutEverywhereDialog(QDialog):
     @Slot(object)
     def on_sign_out_failed(self, error: Exception) -> None:
         self._set_busy(False)
-        if isinstance(error, SessionEndedError):
-            self.reject()
-        elif isinstance(error, InvalidInputError) and error.code == "invalid_credentials":
+        if isinstance(error, InvalidInputError) and error.code == "invalid_credentials":
             self.password.set_error("That is not your password.")
             self.password.edit.selectAll()
         elif isinstance(error, InvalidInputError) and "password" in error.fields:

@@ -1,4 +1,9 @@
-"""TaskRunner: runs a call off the GUI thread and hands its outcome back by signal."""
+"""TaskRunner: runs a call off the GUI thread and hands its outcome back by signal.
+
+The runner owns the failure policy (as Anki's QueryOp does): a session that ended is reported
+once, through `session_ended`, and never to the caller; any other error goes to the caller's
+`on_error`, or, when it gave none, is shown in plain words in a message box.
+"""
 
 from __future__ import annotations
 
@@ -6,23 +11,30 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from PySide6.QtWidgets import QWidget
 
-from desktop.errors import SessionEndedError
+from desktop import message_box
+from desktop.errors import SessionEndedError, describe
 
 OnSuccess = Callable[[Any], None]
 OnError = Callable[[Exception], None]
 
 
 class _Delivery(QObject):
-    """Lives on the GUI thread, a child of the widget that asked; receives the outcome."""
+    """Lives on the GUI thread, a child of the object that asked; receives the outcome."""
 
     finished = Signal(bool, object)
 
     def __init__(
-        self, runner: TaskRunner, owner: QObject, on_success: OnSuccess, on_error: OnError
+        self,
+        runner: TaskRunner,
+        owner: QObject,
+        on_success: OnSuccess | None,
+        on_error: OnError | None,
     ) -> None:
         super().__init__(owner)
         self._runner = runner
+        self._owner = owner
         self._on_success = on_success
         self._on_error = on_error
         self.finished.connect(self.on_finished, Qt.ConnectionType.QueuedConnection)
@@ -31,11 +43,15 @@ class _Delivery(QObject):
     def on_finished(self, ok: bool, value: Any) -> None:
         self.deleteLater()
         if ok:
-            self._on_success(value)
-            return
-        if isinstance(value, SessionEndedError):
+            if self._on_success is not None:
+                self._on_success(value)
+        elif isinstance(value, SessionEndedError):
             self._runner.session_ended.emit()
-        self._on_error(value)
+        elif self._on_error is not None:
+            self._on_error(value)
+        else:
+            parent = self._owner if isinstance(self._owner, QWidget) else None
+            message_box.show_error(parent, describe(value))
 
 
 class _Task(QRunnable):
@@ -70,11 +86,13 @@ class TaskRunner(QObject):
         self,
         owner: QObject,
         call: Callable[[], Any],
-        on_success: OnSuccess,
-        on_error: OnError,
+        on_success: OnSuccess | None = None,
+        on_error: OnError | None = None,
     ) -> None:
         """Run `call` in the pool; then, on the GUI thread and only while `owner` exists,
-        call `on_success(result)` or `on_error(exception)`."""
+        call `on_success(result)`, or `on_error(exception)` for any failure but a session
+        that ended (which emits `session_ended` instead). Without `on_error`, the failure is
+        shown in a message box over `owner`."""
         delivery = _Delivery(self, owner, on_success, on_error)
         self._pool.start(_Task(call, delivery))
 

@@ -1,4 +1,4 @@
-"""TaskRunner: calls run off the GUI thread; outcomes come back on it."""
+"""TaskRunner: calls run off the GUI thread; outcomes come back on it; one failure policy."""
 
 from __future__ import annotations
 
@@ -6,7 +6,14 @@ import threading
 
 from PySide6.QtWidgets import QWidget
 
-from desktop.errors import SessionEndedError
+from desktop.errors import InvalidInputError, SessionEndedError
+
+
+def fail_with(error: Exception):
+    def call() -> None:
+        raise error
+
+    return call
 
 
 def test_result_is_delivered_on_the_gui_thread(qtbot, tasks):
@@ -27,18 +34,54 @@ def test_result_is_delivered_on_the_gui_thread(qtbot, tasks):
     assert seen["result"] == ("done", threading.get_ident())
 
 
-def test_a_401_is_reported_once_for_the_whole_app(qtbot, tasks):
+def test_a_401_is_reported_once_for_the_whole_app_and_never_to_the_caller(qtbot, tasks, messages):
     owner = QWidget()
     qtbot.addWidget(owner)
     errors = []
-
-    def call() -> None:
-        raise SessionEndedError()
-
     with qtbot.waitSignal(tasks.session_ended):
-        tasks.run(owner, call, lambda result: None, errors.append)
-    qtbot.waitUntil(lambda: len(errors) == 1)
-    assert isinstance(errors[0], SessionEndedError)
+        tasks.run(owner, fail_with(SessionEndedError()), errors.append, errors.append)
+    with qtbot.waitSignal(tasks.session_ended):
+        tasks.run(owner, fail_with(SessionEndedError()))  # no handler: still no message box
+    tasks.wait_for_done()
+    qtbot.wait(50)
+    assert errors == []
+    assert messages.shown == []
+
+
+def test_other_failures_go_to_the_callers_handler(qtbot, tasks, messages):
+    owner = QWidget()
+    qtbot.addWidget(owner)
+    errors = []
+    with qtbot.assertNotEmitted(tasks.session_ended):
+        tasks.run(owner, fail_with(InvalidInputError("Bad.")), errors.append, errors.append)
+        qtbot.waitUntil(lambda: len(errors) == 1)
+    assert errors[0].message == "Bad."
+    assert messages.shown == []
+
+
+def test_a_failure_nobody_handles_is_shown_in_plain_words(qtbot, tasks, messages):
+    owner = QWidget()
+    qtbot.addWidget(owner)
+    done = []
+    tasks.run(owner, fail_with(InvalidInputError("That name is taken.")), done.append)
+    tasks.run(owner, fail_with(KeyError("id")))
+    qtbot.waitUntil(lambda: len(messages.shown) == 2)
+    assert sorted(messages.shown) == [
+        ("SmartBrain", "Something went wrong: 'id'"),
+        ("SmartBrain", "That name is taken."),
+    ]
+    assert done == []
+
+
+def test_success_needs_no_handler(qtbot, tasks, messages):
+    owner = QWidget()
+    qtbot.addWidget(owner)
+    ran = threading.Event()
+    tasks.run(owner, ran.set)
+    tasks.wait_for_done()
+    qtbot.wait(50)
+    assert ran.is_set()
+    assert messages.shown == []
 
 
 def test_nothing_is_delivered_to_a_closed_widget(qtbot, tasks):
