@@ -16,6 +16,7 @@ from desktop.errors import (
     UnexpectedError,
     error_from_response,
 )
+from desktop.session_token import SessionToken
 
 DEFAULT_TIMEOUT = 10.0
 """Seconds to wait for the server to connect and then for each read."""
@@ -37,7 +38,8 @@ def default_device_name() -> str:
 
 
 class ApiClient:
-    """A requests.Session bound to one server; holds the session token once signed in.
+    """A requests.Session bound to one server; sends the token `session_token` holds, and has
+    it hold the one each sign-in brings.
 
     Every call has a timeout and raises a desktop.errors.ApiError subclass on failure.
     """
@@ -48,11 +50,12 @@ class ApiClient:
         *,
         timeout: float = DEFAULT_TIMEOUT,
         device: str | None = None,
+        session_token: SessionToken | None = None,
     ) -> None:
         self.base_url = base_url
         self.timeout = timeout
         self.device = device or default_device_name()
-        self.token: str | None = None
+        self.session_token = session_token or SessionToken()
         self.user_id: int | None = None
         self._session = requests.Session()
         # Photos come from anywhere on the web: a separate session, so nothing of ours
@@ -68,8 +71,17 @@ class ApiClient:
     def base_url(self, url: str | None) -> None:
         self._base_url = url.rstrip("/") if url else None
 
-    def forget(self) -> None:
-        """Drop the token and user id held in memory."""
+    @property
+    def token(self) -> str | None:
+        """The token sent with every call (the one `session_token` holds)."""
+        return self.session_token.held
+
+    @token.setter
+    def token(self, token: str | None) -> None:
+        self.session_token.hold(token)
+
+    def _let_go(self) -> None:
+        """Let go of the token and user id in memory (the keychain is not touched)."""
         self.token = None
         self.user_id = None
 
@@ -77,7 +89,7 @@ class ApiClient:
 
     def sign_in(self, email: str, password: str) -> dict[str, Any]:
         """Sign in with email and password; keep the token; return the user."""
-        self.forget()
+        self._let_go()
         body = self._call(
             "POST", "/signin", json={"email": email, "password": password, "device": self.device}
         )
@@ -85,22 +97,22 @@ class ApiClient:
 
     def register(self, name: str, email: str, password: str) -> dict[str, Any]:
         """Create an account, which also signs in; keep the token; return the user."""
-        self.forget()
+        self._let_go()
         payload = {"name": name, "email": email, "password": password, "device": self.device}
         return self._adopt(self._call("POST", "/register", json=payload))
 
     def restore_session(self, token: str) -> dict[str, Any]:
         """Resume the session of a stored token; return the user. Forgets it on failure."""
-        self.forget()
+        self._let_go()
         self.token = token
         try:
             self.user_id = int(self._call("POST", "/signin")["id"])
             return self.get_profile()
         except (KeyError, TypeError, ValueError) as error:
-            self.forget()
+            self._let_go()
             raise UnexpectedError("The server's answer was not understood.") from error
         except ApiError:
-            self.forget()
+            self._let_go()
             raise
 
     def sign_out(self) -> None:
@@ -108,12 +120,12 @@ class ApiClient:
         try:
             self._call("POST", "/signout")
         finally:
-            self.forget()
+            self._let_go()
 
     def sign_out_everywhere(self, password: str) -> int:
         """Revoke every session of the user (password required); return how many ended."""
         body = self._call("POST", "/signout/everywhere", json={"password": password})
-        self.forget()
+        self._let_go()
         return int(body.get("revoked", 0)) if isinstance(body, dict) else 0
 
     def list_sessions(self) -> list[dict[str, Any]]:
@@ -209,7 +221,7 @@ class ApiClient:
             self.user_id = int(body["userId"])
             return dict(body["user"])
         except (KeyError, TypeError, ValueError) as error:
-            self.forget()
+            self._let_go()
             raise UnexpectedError("The server's answer was not understood.") from error
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:

@@ -21,7 +21,6 @@ from desktop.embedded_backend import EmbeddedBackend
 from desktop.resources import app_icon, load_stylesheet
 from desktop.settings import AppSettings
 from desktop.sign_in_window import SignInWindow
-from desktop.token_storage import TokenStorage
 from desktop.worker import TaskRunner
 
 SHUTDOWN_WAIT_MS = 3000
@@ -45,7 +44,7 @@ def run(server_url: str | None = None) -> int:
     tasks = TaskRunner()
     backend = EmbeddedBackend()
     controller = AppController(
-        ApiClient(), tasks, TokenStorage(), settings, backend, server_url or settings.server_url
+        ApiClient(), tasks, settings, backend, server_url or settings.server_url
     )
     controller.start()
     if os.environ.get(REPORT_READY) == "1":

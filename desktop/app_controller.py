@@ -9,7 +9,6 @@ from desktop.embedded_backend import EmbeddedBackend
 from desktop.main_window import SIGNED_OUT, MainWindow
 from desktop.settings import AppSettings
 from desktop.sign_in_window import SignInWindow
-from desktop.token_storage import TokenStorage, server_key
 from desktop.worker import TaskRunner
 
 SESSION_ENDED = "Your session has ended. Please sign in again."
@@ -25,7 +24,6 @@ class AppController(QObject):
         self,
         api: ApiClient,
         tasks: TaskRunner,
-        storage: TokenStorage,
         settings: AppSettings,
         backend: EmbeddedBackend,
         server_url: str | None,
@@ -34,12 +32,12 @@ class AppController(QObject):
         super().__init__(parent)
         self._api = api
         self._tasks = tasks
-        self._storage = storage
+        self._token = api.session_token
         self._settings = settings
         self._backend = backend
         self._server_url = server_url
         self.main_window: MainWindow | None = None
-        self.sign_in_window = SignInWindow(api, tasks, storage, settings)
+        self.sign_in_window = SignInWindow(api, tasks, settings)
         self.sign_in_window.signed_in.connect(self.on_sign_in_window_signed_in)
         self.sign_in_window.server_change_requested.connect(self.on_server_change_requested)
         self.sign_in_window.backend_restart_requested.connect(self.on_backend_restart_requested)
@@ -54,6 +52,7 @@ class AppController(QObject):
 
     def _use_server(self, url: str | None) -> None:
         self._server_url = url
+        self._token.use_server(url)
         if url:
             self._backend.stop()
             self._api.base_url = url
@@ -84,7 +83,7 @@ class AppController(QObject):
     def on_backend_failed(self, message: str) -> None:
         if self._server_url is None:
             self._api.base_url = None
-            self._api.forget()
+            self._token.hold(None)
             self._show_sign_in()
             self.sign_in_window.set_server_failed(message)
 
@@ -99,20 +98,15 @@ class AppController(QObject):
 
     @Slot(str)
     def on_main_window_signed_out(self, notice: str) -> None:
-        self._forget_stored_token()
+        self._tasks.run(self, self._token.forget)
         self._show_sign_in()
         self.sign_in_window.show_notice("success" if notice == SIGNED_OUT else "info", notice)
 
     @Slot()
     def on_tasks_session_ended(self) -> None:
-        self._api.forget()
-        self._forget_stored_token()
+        self._tasks.run(self, self._token.forget)
         self._show_sign_in()
         self.sign_in_window.show_notice("warning", SESSION_ENDED)
-
-    def _forget_stored_token(self) -> None:
-        key = server_key(self._server_url)
-        self._tasks.run(self, lambda: self._storage.delete(key))
 
     def _show_sign_in(self) -> None:
         self.sign_in_window.reset()

@@ -26,8 +26,8 @@ from desktop.errors import (
 from desktop.register_dialog import RegisterDialog
 from desktop.resources import app_icon
 from desktop.server_dialog import ServerDialog
+from desktop.session_token import SessionToken
 from desktop.settings import AppSettings
-from desktop.token_storage import TokenStorage, server_key
 from desktop.widgets import Banner, BusyBar, FieldBox, link_button, primary_button
 from desktop.worker import TaskRunner
 
@@ -55,14 +55,13 @@ class SignInWindow(QWidget):
         self,
         api: ApiClient,
         tasks: TaskRunner,
-        storage: TokenStorage,
         settings: AppSettings,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._api = api
         self._tasks = tasks
-        self._storage = storage
+        self._token = api.session_token
         self._settings = settings
         self._busy = False
         self._remote_url: str | None = None
@@ -98,14 +97,14 @@ class SignInWindow(QWidget):
         self.password.edit.returnPressed.connect(self.on_submit_clicked)
         self.password.edit.textEdited.connect(self.on_field_edited)
         self.remember = QCheckBox("&Remember me", self)
-        self.remember.setChecked(self._settings.remember_me and self._storage.available)
+        self.remember.setChecked(self._settings.remember_me and self._token.can_remember)
         self.keychain_note = QLabel(NO_KEYCHAIN, self)
         self.keychain_note.setObjectName("note")
         self.keychain_note.setWordWrap(True)
-        if not self._storage.available:
+        if not self._token.can_remember:
             self.remember.setEnabled(False)
             self.remember.setToolTip(NO_KEYCHAIN)
-        self.keychain_note.setVisible(not self._storage.available)
+        self.keychain_note.setVisible(not self._token.can_remember)
         self.submit = primary_button("&Sign in", self)
         self.submit.clicked.connect(self.on_submit_clicked)
         self.busy = BusyBar(self)
@@ -204,13 +203,10 @@ class SignInWindow(QWidget):
 
     def restore_session(self) -> None:
         """Sign in with the token the keychain holds for this server, if there is one."""
-        if not self._storage.available or not self._server_ready or self._busy:
+        if not self._token.can_remember or not self._server_ready or self._busy:
             return
-        server = server_key(self._remote_url)
         self._set_busy(True)
-        self._tasks.run(
-            self, lambda: self._storage.load(server), self.on_token_loaded, self.on_restore_failed
-        )
+        self._tasks.run(self, self._token.restore, self.on_token_loaded, self.on_restore_failed)
 
     # Slots
 
@@ -230,12 +226,11 @@ class SignInWindow(QWidget):
             invalid[0].setFocus()
             return
         remember = self.remember.isChecked()
-        server = server_key(self._remote_url)
         self.banner.clear()
         self._set_busy(True)
         self._tasks.run(
             self,
-            lambda: self._sign_in(server, email, password, remember),
+            lambda: _sign_in(self._api, email, password, remember),
             self.on_sign_in_succeeded,
             self.on_sign_in_failed,
         )
@@ -298,12 +293,11 @@ class SignInWindow(QWidget):
     @Slot(dict)
     def on_dialog_registered(self, user: dict) -> None:
         remember = self.remember.isChecked()
-        server = server_key(self._remote_url)
         self.email.edit.setText(user.get("email", ""))
         self._set_busy(True)
         self._tasks.run(
             self,
-            lambda: (user, self._keep_token(server, remember)),
+            lambda: (user, _keep(self._token, remember)),
             self.on_sign_in_succeeded,
             self.on_sign_in_failed,
         )
@@ -336,18 +330,7 @@ class SignInWindow(QWidget):
             self.banner.show_message("warning", too_many_attempts_message(self._wait_seconds))
         self._update_submit()
 
-    # Helpers (_sign_in and _keep_token run in the pool)
-
-    def _sign_in(self, server: str, email: str, password: str, remember: bool) -> tuple[dict, str]:
-        user = self._api.sign_in(email, password)
-        return user, self._keep_token(server, remember)
-
-    def _keep_token(self, server: str, remember: bool) -> str:
-        """Store or drop the keychain's token; the notice to show if it could not be kept."""
-        if not remember or not self._storage.available:
-            self._storage.delete(server)
-            return ""
-        return "" if self._storage.save(server, self._api.token or "") else KEYCHAIN_REFUSED
+    # Helpers
 
     def _show_error(
         self, message: str, action: str | None = None, on_action: Callable[[], object] | None = None
@@ -374,3 +357,17 @@ class SignInWindow(QWidget):
         self.submit.setEnabled(ready)
         self.create_account.setEnabled(self._server_ready and not self._busy)
         self.submit.setText("Signing in…" if self._busy else "&Sign in")
+
+
+# Run in the pool
+
+
+def _sign_in(api: ApiClient, email: str, password: str, remember: bool) -> tuple[dict, str]:
+    """Sign in, then keep the token or not; the user and the notice for the main window."""
+    user = api.sign_in(email, password)
+    return user, _keep(api.session_token, remember)
+
+
+def _keep(token: SessionToken, remember: bool) -> str:
+    """Keep the token in the keychain or not; the notice to show if it could not be kept."""
+    return "" if token.keep(remember) else KEYCHAIN_REFUSED

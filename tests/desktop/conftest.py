@@ -30,7 +30,6 @@ from desktop.embedded_backend import EmbeddedBackend
 from desktop.main_window import MainWindow
 from desktop.resources import load_stylesheet
 from desktop.settings import AppSettings
-from desktop.token_storage import TokenStorage
 from desktop.worker import TaskRunner
 
 PASSWORD = "correct horse battery"
@@ -159,7 +158,6 @@ def make_controller(qtbot, tasks, settings) -> Iterator[Callable[..., AppControl
         controller = AppController(
             api or ApiClient(server_url, timeout=5),
             tasks,
-            TokenStorage(),
             settings,
             EmbeddedBackend(),
             server_url,

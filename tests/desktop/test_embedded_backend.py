@@ -9,7 +9,6 @@ import pytest
 from desktop.api_client import ApiClient
 from desktop.app_controller import AppController
 from desktop.embedded_backend import EmbeddedBackend
-from desktop.token_storage import TokenStorage
 
 
 @pytest.mark.slow
@@ -37,7 +36,7 @@ def test_a_backend_that_cannot_start_says_why(qtbot):
 
 def test_the_sign_in_window_waits_for_this_computers_server(qtbot, tasks, settings):
     backend = EmbeddedBackend([sys.executable, "-c", "import time; time.sleep(0.5); exit(3)"])
-    controller = AppController(ApiClient(), tasks, TokenStorage(), settings, backend, None)
+    controller = AppController(ApiClient(), tasks, settings, backend, None)
     qtbot.addWidget(controller.sign_in_window)
     controller.start()
     window = controller.sign_in_window
