@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QMimeData, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QLabel, QMainWindow, QVBoxLayout, QWidget
 
 from desktop import message_box
 from desktop.api_client import ApiClient
@@ -15,6 +15,7 @@ from desktop.errors import describe
 from desktop.face_detection_panel import FaceDetectionPanel
 from desktop.profile_dialog import ProfileDialog
 from desktop.resources import app_icon
+from desktop.sessions_dialog import SessionsDialog
 from desktop.sign_out_everywhere_dialog import SignOutEverywhereDialog
 from desktop.worker import TaskRunner
 
@@ -93,6 +94,8 @@ class MainWindow(QMainWindow):
         self.profile_action.setShortcut(QKeySequence("Ctrl+,"))
         self.profile_action.setMenuRole(QAction.MenuRole.PreferencesRole)
         self.profile_action.triggered.connect(self.on_profile_action_triggered)
+        self.sessions_action = QAction("Sessions and pass&word…", self)
+        self.sessions_action.triggered.connect(self.on_sessions_action_triggered)
         self.sign_out_everywhere_action = QAction("Sign out &everywhere…", self)
         self.sign_out_everywhere_action.triggered.connect(
             self.on_sign_out_everywhere_action_triggered
@@ -105,6 +108,7 @@ class MainWindow(QMainWindow):
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         self.quit_action.triggered.connect(self.close)
         account.addAction(self.profile_action)
+        account.addAction(self.sessions_action)
         account.addSeparator()
         account.addAction(self.sign_out_everywhere_action)
         account.addAction(self.sign_out_action)
@@ -126,7 +130,11 @@ class MainWindow(QMainWindow):
     def on_profile_action_triggered(self) -> None:
         dialog = ProfileDialog(self._api, self._tasks, self._user, self)
         dialog.profile_saved.connect(self.on_profile_saved)
-        dialog.open()
+        self._open_dialog(dialog)
+
+    @Slot()
+    def on_sessions_action_triggered(self) -> None:
+        self._open_dialog(SessionsDialog(self._api, self._tasks, self))
 
     @Slot(bool)
     def on_faces_busy_changed(self, busy: bool) -> None:
@@ -205,7 +213,7 @@ class MainWindow(QMainWindow):
     def on_sign_out_everywhere_action_triggered(self) -> None:
         dialog = SignOutEverywhereDialog(self._api, self._tasks, self)
         dialog.signed_out.connect(self.on_signed_out_everywhere)
-        dialog.open()
+        self._open_dialog(dialog)
 
     @Slot(int)
     def on_signed_out_everywhere(self, revoked: int) -> None:
@@ -234,6 +242,20 @@ class MainWindow(QMainWindow):
             "SmartBrain finds the faces in a photo.\n\nServer: " + (self._api.base_url or ""),
         )
 
+    def _open_dialog(self, dialog: QDialog) -> None:
+        """Open `dialog` over this window, which takes the focus back once it closes."""
+        dialog.finished.connect(self.on_dialog_finished)
+        dialog.open()
+
+    @Slot()
+    def on_dialog_finished(self) -> None:
+        self.activateWindow()
+
     def _set_account_actions_enabled(self, enabled: bool) -> None:
-        for action in (self.profile_action, self.sign_out_everywhere_action, self.sign_out_action):
+        for action in (
+            self.profile_action,
+            self.sessions_action,
+            self.sign_out_everywhere_action,
+            self.sign_out_action,
+        ):
             action.setEnabled(enabled)

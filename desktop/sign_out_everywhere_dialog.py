@@ -32,6 +32,8 @@ class SignOutEverywhereDialog(QDialog):
         self.banner = Banner(self)
         self.password = FieldBox("Your password", password=True, parent=self)
         self.password.edit.textEdited.connect(self.on_password_edited)
+        self.password_label = QLabel("&Password", self)
+        self.password_label.setBuddy(self.password)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
         self.confirm = self.buttons.addButton(
             "Sign out &everywhere", QDialogButtonBox.ButtonRole.AcceptRole
@@ -47,6 +49,7 @@ class SignOutEverywhereDialog(QDialog):
         layout.setSpacing(10)
         layout.addWidget(self.explanation)
         layout.addWidget(self.banner)
+        layout.addWidget(self.password_label)
         layout.addWidget(self.password)
         layout.addWidget(self.busy)
         layout.addWidget(self.buttons)

@@ -15,7 +15,13 @@ def test_account_menu_has_mnemonics_and_shortcuts(controller, account, sign_in):
     menu = main_window.menuBar().actions()[0]
     assert menu.text() == "&Account"
     texts = [action.text() for action in menu.menu().actions() if not action.isSeparator()]
-    assert texts == ["&Profile…", "Sign out &everywhere…", "&Sign out", "&Quit"]
+    assert texts == [
+        "&Profile…",
+        "Sessions and pass&word…",
+        "Sign out &everywhere…",
+        "&Sign out",
+        "&Quit",
+    ]
     assert not main_window.sign_out_action.shortcut().isEmpty()
     assert not main_window.profile_action.shortcut().isEmpty()
 
