@@ -1,11 +1,12 @@
-"""ApiClient: the only code that speaks HTTP to the SmartBrain backend. It knows no Qt."""
+"""ApiClient: the only code that speaks HTTP: to the SmartBrain backend, and to the web for the
+photo behind a link (downloaded here once, then uploaded for detection). It knows no Qt."""
 
 from __future__ import annotations
 
 import platform
 import time
-from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
@@ -41,7 +42,9 @@ class ApiClient:
     """A requests.Session bound to one server; sends the token `session_token` holds, and has
     it hold the one each sign-in brings.
 
-    Every call has a timeout and raises a desktop.errors.ApiError subclass on failure.
+    A photo behind a link is downloaded here, once, through a second session that carries
+    nothing of ours, and its bytes are uploaded for detection: what is shown is what was
+    analysed. Every call has a timeout and raises a desktop.errors.ApiError subclass on failure.
     """
 
     def __init__(
@@ -156,27 +159,21 @@ class ApiClient:
         """Count one detection towards the user's entries; return the new count."""
         return int(self._call("PUT", "/image", json={"id": self.user_id}))
 
-    def detect_faces(self, url: str) -> list[Box]:
-        """The bounding boxes of the faces in the image at `url`."""
-        return _boxes(self._call("POST", "/imageurl", json={"input": url}))
-
-    def detect_faces_in_file(self, path: Path) -> list[Box]:
-        """The bounding boxes of the faces in a local image file."""
-        with path.open("rb") as image:
-            return _boxes(self._call("POST", "/imageurl", files={"image": (path.name, image)}))
-
-    def detect_faces_in_image(self, data: bytes, filename: str) -> list[Box]:
-        """The bounding boxes of the faces in a photo held in memory (uploaded as `filename`)."""
-        return _boxes(self._call("POST", "/imageurl", files={"image": (filename, data)}))
+    def detect_faces(self, photo: bytes) -> list[Box]:
+        """The bounding boxes of the faces in `photo` (its bytes are uploaded: the server
+        analyses exactly these bytes, whether they came from a file or a link)."""
+        return _boxes(self._call("POST", "/imageurl", files={"image": ("photo", photo)}))
 
     # Photos from the web
 
-    def fetch_image_bytes(self, url: str, *, max_bytes: int = MAX_PHOTO_BYTES) -> bytes:
-        """The body of the http(s) link `url`, at most `max_bytes`, so the photo can be shown.
+    def fetch_photo(self, url: str, *, max_bytes: int = MAX_PHOTO_BYTES) -> bytes:
+        """The body of the http(s) link `url`, at most `max_bytes`: downloaded once, here, so
+        the bytes detected are the bytes shown (the server never fetches the link).
 
         Every read has the client's timeout and the whole download PHOTO_DEADLINE seconds.
         Raises PhotoUnavailableError in plain words when the photo cannot be had.
         """
+        _check_photo_link(url)
         deadline = time.monotonic() + PHOTO_DEADLINE
         too_large = f"That photo is larger than {max_bytes // (1024 * 1024)} MB."
         try:
@@ -184,7 +181,13 @@ class ApiClient:
                 url,
                 stream=True,
                 timeout=self.timeout,
-                headers={"Accept": "image/*", "User-Agent": "SmartBrain/1.0"},
+                # identity: a photo is compressed already, and a compressed body could
+                # expand far past the size cap within one chunk
+                headers={
+                    "Accept": "image/*",
+                    "Accept-Encoding": "identity",
+                    "User-Agent": "SmartBrain/1.0",
+                },
             ) as response:
                 if not response.ok:
                     raise PhotoUnavailableError(
@@ -259,3 +262,15 @@ def _boxes(body: Any) -> list[Box]:
         return [dict(region["region_info"]["bounding_box"]) for region in regions]
     except (KeyError, IndexError, TypeError, AttributeError) as error:
         raise UnexpectedError("The server's answer was not understood.") from error
+
+
+def _check_photo_link(url: str) -> None:
+    """Refuse, in plain words, a link that is not http(s) before anything is sent."""
+    try:
+        scheme = urlsplit(url).scheme.lower()
+    except ValueError:
+        raise PhotoUnavailableError(
+            "That link could not be understood.", code="url_refused"
+        ) from None
+    if scheme not in ("http", "https"):
+        raise PhotoUnavailableError("Only http and https links can be used.", code="url_refused")

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.api_client import MAX_PHOTO_BYTES, ApiClient, Box
-from desktop.errors import PhotoUnavailableError, SessionEndedError, describe
+from desktop.errors import PhotoUnavailableError, describe
 from desktop.photo_view import PhotoView, decode_photo
 from desktop.widgets import BusyBar, primary_button
 from desktop.worker import TaskRunner
@@ -45,7 +45,16 @@ class Detection:
 
     image: QImage
     boxes: list[Box]
-    source: str
+
+
+def detect_in_photo(api: ApiClient, photo: bytes) -> Detection:
+    """Decode `photo`, then upload the same bytes for detection (worker side).
+
+    Decoding first means bytes this computer cannot show are never uploaded, and the boxes
+    come back for exactly the picture drawn.
+    """
+    image = decode_photo(photo)
+    return Detection(image, api.detect_faces(photo))
 
 
 class FaceDetectionPanel(QFrame):
@@ -156,9 +165,9 @@ class FaceDetectionPanel(QFrame):
     # Starting a detection
 
     def detect_url(self, url: str | None = None) -> bool:
-        """Find the faces in the photo at `url` (default: the link typed). The server
-        fetches the link for detection; this computer downloads it too, to show it.
-        Returns False when nothing was started (busy, or no link)."""
+        """Find the faces in the photo at `url` (default: the link typed): it is downloaded
+        once, here, then uploaded for detection and shown. Returns False when nothing was
+        started (busy, or no link)."""
         if self._busy:
             return False
         if url is not None:
@@ -169,29 +178,18 @@ class FaceDetectionPanel(QFrame):
             self.url.setFocus()
             return False
         api = self._api
-
-        def call() -> Detection:
-            boxes = api.detect_faces(link)  # first: the server's link policy decides
-            return Detection(decode_photo(api.fetch_image_bytes(link)), boxes, link)
-
-        self._start(call)
+        self._start(lambda: detect_in_photo(api, api.fetch_photo(link)))
         return True
 
     def detect_file(self, path: str | Path) -> bool:
-        """Find the faces in a photo on this computer: upload it, then show it.
+        """Find the faces in a photo on this computer: upload it and show it.
         Returns False when busy."""
         if self._busy:
             return False
         photo = Path(path)
         self._last_dir = str(photo.parent)
         api = self._api
-
-        def call() -> Detection:
-            data = _read_photo(photo)
-            boxes = api.detect_faces_in_image(data, photo.name)
-            return Detection(decode_photo(data), boxes, str(photo))
-
-        self._start(call)
+        self._start(lambda: detect_in_photo(api, _read_photo(photo)))
         return True
 
     def _start(self, call: Callable[[], Detection]) -> None:
@@ -232,10 +230,11 @@ class FaceDetectionPanel(QFrame):
 
     @Slot(object)
     def on_detection_failed(self, error: Exception) -> None:
+        # The photo and count shown belong to an earlier request: under this error they
+        # would read as the answer for the new link or file, so they go.
         self._set_busy(False)
-        self.count.setText(faces_found(self.photo.face_count) if self.photo.has_photo else "")
-        if isinstance(error, SessionEndedError):
-            return  # the app returns to sign-in and says why
+        self.photo.clear()
+        self.count.setText("")
         self.show_error(describe(error))
         self.url.setFocus()
 

@@ -30,7 +30,6 @@ from desktop.photo_view import decode_photo
 # (tests/backend/faces/test_faces_detection.py).
 ASTRONAUT_FACE = QRectF(0.354, 0.123, 0.526 - 0.354, 0.342 - 0.123)
 NOT_AN_IMAGE = "That file is not an image SmartBrain can read."
-PRIVATE = "That link points to a private or local address, which SmartBrain may not visit."
 
 
 def jpeg(pixels, **options) -> bytes:
@@ -54,6 +53,9 @@ class PhotoServer:
     url: str
     requests: list[str] = field(default_factory=list)
     delay: float = 0.0
+    changing: list[bytes] = field(default_factory=list)
+    """What /changing.jpg answers, one photo per request, in turn: a link whose photo
+    changes between two downloads."""
 
 
 @pytest.fixture
@@ -68,6 +70,14 @@ def photo_server(photos) -> Iterator[PhotoServer]:
         def do_GET(self) -> None:
             server_state.requests.append(self.path)
             time.sleep(server_state.delay)
+            if self.path == "/changing.jpg":
+                photo = server_state.changing.pop(0)
+                self.send_response(200)
+                self.send_header("Content-Type", "image/jpeg")
+                self.send_header("Content-Length", str(len(photo)))
+                self.end_headers()
+                self.wfile.write(photo)
+                return
             super().do_GET()
 
         def log_message(self, *_args) -> None:
@@ -80,12 +90,6 @@ def photo_server(photos) -> Iterator[PhotoServer]:
     yield server_state
     server.shutdown()
     server.server_close()
-
-
-@pytest.fixture
-def private_urls(config) -> None:
-    """Let the backend fetch loopback links; must come before the app is built."""
-    config.allow_private_urls = True
 
 
 @pytest.fixture
@@ -186,33 +190,57 @@ def test_the_boxes_follow_the_photo_when_the_window_is_resized(qtbot, window, ph
     assert_box_painted(view, after)
 
 
-def test_a_link_is_detected_by_the_server_and_shown_here(qtbot, private_urls, window, photo_server):
+def test_a_link_is_downloaded_once_here_and_its_faces_boxed(qtbot, window, photo_server):
+    # The backend refuses loopback links (no private_urls here): it must never fetch this one.
     link = f"{photo_server.url}/astronaut.jpg"
     qtbot.keyClicks(window.faces.url, link)
     qtbot.keyClick(window.faces.url, Qt.Key.Key_Return)
     wait_detected(qtbot, window)
     view = window.faces.photo
+    assert window.faces.error.isHidden()
     assert view.has_photo
     assert window.faces.count.text() == "1 face found"
     [box] = view.face_rects()
     assert_around(box, expected_rect(view, ASTRONAUT_FACE), tolerance=0.02 * view.width())
-    assert photo_server.requests == ["/astronaut.jpg", "/astronaut.jpg"]  # server, then here
+    assert photo_server.requests == ["/astronaut.jpg"]
     qtbot.waitUntil(lambda: "entry count is 1" in window.greeting.text())
 
 
-def test_a_private_link_is_refused_in_the_servers_words(qtbot, window, photo_server):
-    qtbot.keyClicks(window.faces.url, f"{photo_server.url}/astronaut.jpg")
-    window.faces.detect.click()
+def test_the_boxes_are_drawn_on_the_very_bytes_analysed(qtbot, window, photo_server, photos):
+    """A link whose photo changes between downloads: the astronaut first, then the cup."""
+    astronaut = (photos / "astronaut.jpg").read_bytes()
+    photo_server.changing = [astronaut, (photos / "coffee.jpg").read_bytes()]
+    window.faces.detect_url(f"{photo_server.url}/changing.jpg")
     wait_detected(qtbot, window)
-    assert window.faces.error.isVisible()
-    assert window.faces.error.text() == PRIVATE
+    assert photo_server.requests == ["/changing.jpg"]
+    assert window.faces.count.text() == "1 face found"
+    view = window.faces.photo
+    shown = view.image_rect()
+    assert shown.width() == pytest.approx(shown.height(), abs=1)  # square: the astronaut
+    [box] = view.face_rects()  # not the cup (3 ∶ 2), which a second download would get
+    assert_around(box, expected_rect(view, ASTRONAUT_FACE), tolerance=0.02 * view.width())
+
+
+def test_a_failed_link_after_a_success_clears_the_previous_photo(qtbot, window, photo_server):
+    panel = window.faces
+    panel.detect_url(f"{photo_server.url}/astronaut.jpg")
+    wait_detected(qtbot, window)
+    assert panel.photo.has_photo and panel.count.text() == "1 face found"
+    panel.detect_url(f"{photo_server.url}/missing.jpg")
+    wait_detected(qtbot, window)
+    assert panel.error.text() == "That link did not send a photo (HTTP 404)."
+    assert not panel.photo.has_photo  # the placeholder again, not the astronaut
+    assert panel.photo.face_rects() == []
+    assert panel.count.text() == ""
+    assert panel.url.hasFocus()
+    qtbot.waitUntil(lambda: "entry count is 1" in window.greeting.text())  # counted once
+
+
+def test_a_link_that_is_not_http_is_refused_before_anything_is_sent(qtbot, window):
+    window.faces.detect_url("ftp://example.com/astronaut.jpg")
+    wait_detected(qtbot, window)
+    assert window.faces.error.text() == "Only http and https links can be used."
     assert not window.faces.photo.has_photo
-    assert window.faces.count.text() == ""
-    assert photo_server.requests == []  # the desktop never fetched it either
-    assert window._api.get_profile()["entries"] == 0
-    assert window.greeting.text() == "Dana, your current entry count is 0"
-    qtbot.keyClicks(window.faces.url, "x")  # editing the link clears the error
-    assert window.faces.error.isHidden()
 
 
 def test_a_file_that_is_not_an_image(qtbot, window, photos, open_file):
@@ -231,9 +259,7 @@ def test_an_empty_link_asks_for_one_without_calling_the_server(qtbot, window):
     assert window.faces.error.text() == "Paste the address of a picture first."
 
 
-def test_busy_while_detecting_and_a_second_enter_does_nothing(
-    qtbot, private_urls, window, photo_server
-):
+def test_busy_while_detecting_and_a_second_enter_does_nothing(qtbot, window, photo_server):
     photo_server.delay = 0.8
     panel = window.faces
     qtbot.keyClicks(panel.url, f"{photo_server.url}/astronaut.jpg")
@@ -253,7 +279,7 @@ def test_busy_while_detecting_and_a_second_enter_does_nothing(
     assert detected.args == [1]
     assert panel.detect.isEnabled() and window.open_image_action.isEnabled()
     assert not panel.busy_bar.isVisible()
-    assert photo_server.requests == ["/astronaut.jpg", "/astronaut.jpg"]  # one detection only
+    assert photo_server.requests == ["/astronaut.jpg"]  # one detection, one download
     qtbot.waitUntil(lambda: "entry count is 1 —" in window.greeting.text())
 
 
@@ -377,16 +403,25 @@ def test_a_file_over_10_mb_is_refused_before_uploading(qtbot, window, tmp_path):
     assert window.faces.error.text() == "That photo is larger than 10 MB."
 
 
-def test_fetch_image_bytes_caps_the_size_and_words_its_failures(photo_server, photos, closed_url):
+def test_fetch_photo_caps_the_size_and_words_its_failures(photo_server, photos, closed_url):
     api = ApiClient(None, timeout=5)
     photo = f"{photo_server.url}/astronaut.jpg"
-    assert api.fetch_image_bytes(photo) == (photos / "astronaut.jpg").read_bytes()
+    assert api.fetch_photo(photo) == (photos / "astronaut.jpg").read_bytes()
     with pytest.raises(PhotoUnavailableError, match="^That photo is larger than"):
-        api.fetch_image_bytes(photo, max_bytes=1000)
+        api.fetch_photo(photo, max_bytes=1000)
     with pytest.raises(PhotoUnavailableError, match=r"\(HTTP 404\)"):
-        api.fetch_image_bytes(f"{photo_server.url}/missing.jpg")
+        api.fetch_photo(f"{photo_server.url}/missing.jpg")
     with pytest.raises(PhotoUnavailableError, match="could not be downloaded"):
-        api.fetch_image_bytes(f"{closed_url}/photo.jpg")
+        api.fetch_photo(f"{closed_url}/photo.jpg")
+    for link, words in [
+        ("file:///etc/passwd", "Only http and https links can be used."),
+        ("photo.jpg", "Only http and https links can be used."),
+        ("http://[::1/photo.jpg", "That link could not be understood."),
+    ]:
+        with pytest.raises(PhotoUnavailableError) as refused:
+            api.fetch_photo(link)
+        assert refused.value.message == words
+    assert len(photo_server.requests) == 3
 
 
 def test_emitting_from_python_keeps_true_alive(qapp):
