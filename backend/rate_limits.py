@@ -14,16 +14,20 @@ so concurrent guesses cannot slip past a limit. Client addresses are IPv6 /64 ne
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import ipaddress
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
+from typing import TypeVar
 
 from flask import Flask, current_app, g, request
-from flask_limiter import Limiter, RateLimitExceeded
+from limits import RateLimitItem, parse_many
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
 
-from backend.errors import WrongPassword, api_error_response, too_many_attempts
+from backend.errors import WrongPassword, too_many_attempts
 from backend.extensions import redis_store
 from backend.failure_limits import FailureLimit, LimitReached
 
@@ -35,6 +39,7 @@ DEFAULT_LIMITS = {
     "image": "30/minute;300/hour",
 }
 _FAILURE_LIMITS = ("address_failures", "account_failures")
+_REQUEST_LIMITS = ("address", "register", "image")
 _KNOWN_SECONDS = 90 * 24 * 3600
 
 
@@ -53,10 +58,6 @@ def client_address() -> str:
             return str(ip.ipv4_mapped)
         return str(ipaddress.IPv6Network((int(ip) >> 64 << 64, 64)))
     return address
-
-
-# Our 429 handler sends Retry-After; the limiter must not rewrite it on other answers (503 busy).
-limiter = Limiter(key_func=client_address, headers_enabled=False)
 
 
 def parse_rate_limits(spec: str) -> dict[str, str] | None:
@@ -78,22 +79,59 @@ def storage_uri(redis_url: str) -> str:
     return "redis+unix" + redis_url[len("unix") :] if redis_url.startswith("unix:") else redis_url
 
 
+class RequestLimits:
+    """Limits on requests (not on failures): a moving window per limit, view and key, in Redis.
+
+    Every request a limited view receives counts, whatever its answer.
+    """
+
+    def __init__(self, redis_url: str, limits: dict[str, str]) -> None:
+        self._windows = MovingWindowRateLimiter(storage_from_string(storage_uri(redis_url)))
+        self._items = {name: parse_many(limits[name]) for name in _REQUEST_LIMITS}
+
+    def count(self, name: str, view: str, key: str) -> None:
+        """Count one request against limit `name`; 429 with the wait when it is spent."""
+        for item in self._items[name]:
+            if not self._windows.hit(item, name, view, key):
+                raise too_many_attempts(self._wait(item, name, view, key))
+
+    def _wait(self, item: RateLimitItem, *identifiers: str) -> int:
+        reset_at = self._windows.get_window_stats(item, *identifiers).reset_time
+        return max(1, int(reset_at - time.time()))
+
+
 def init_rate_limits(app: Flask, limits: dict[str, str] | None) -> None:
-    app.config["RATE_LIMITS"] = limits or {}
-    app.config["RATELIMIT_ENABLED"] = limits is not None
-    app.config["RATELIMIT_STORAGE_URI"] = storage_uri(app.config["REDIS_URL"])
-    app.config["RATELIMIT_STRATEGY"] = "moving-window"
-    app.config["RATELIMIT_SWALLOW_ERRORS"] = False
-    limiter.init_app(app)
-    app.register_error_handler(RateLimitExceeded, _too_many_requests)
     redis = app.extensions["smartbrain.redis"]
+    app.extensions["smartbrain.request_limits"] = (
+        RequestLimits(app.config["REDIS_URL"], limits) if limits else None
+    )
     app.extensions["smartbrain.failure_limits"] = {
         name: FailureLimit(redis, name, limits[name]) for name in _FAILURE_LIMITS if limits
     }
 
 
-def _limit(name: str):
-    return lambda: current_app.config["RATE_LIMITS"].get(name, DEFAULT_LIMITS[name])
+View = TypeVar("View", bound=Callable)
+
+
+def rate_limited(*names: str, per_user: bool = False) -> Callable[[View], View]:
+    """Count each request to the view against the named limits, per client address (or, with
+    `per_user`, per signed-in user: put it under require_auth)."""
+
+    def decorate(view: View) -> View:
+        @functools.wraps(view)
+        def limited(*args, **kwargs):
+            request_limits: RequestLimits | None = current_app.extensions[
+                "smartbrain.request_limits"
+            ]
+            if request_limits is not None:
+                key = f"user:{g.user_id}" if per_user else client_address()
+                for name in names:
+                    request_limits.count(name, view.__name__, key)
+            return view(*args, **kwargs)
+
+        return limited  # type: ignore[return-value]
+
+    return decorate
 
 
 def _digest(text: str) -> str:
@@ -146,25 +184,3 @@ def _charged_limits(email: str) -> list[tuple[str, str]]:
     if not _is_known_address(email):
         charged.append(("account_failures", _digest(email)))
     return charged
-
-
-def _too_many_requests(_error: RateLimitExceeded):
-    current = limiter.current_limit
-    wait = 60 if current is None else max(1, int(current.reset_at - time.time()))
-    return api_error_response(too_many_attempts(wait))
-
-
-sign_in_limits = [limiter.limit(_limit("address"))]
-register_limits = [limiter.limit(_limit("address")), limiter.limit(_limit("register"))]
-image_limits = [limiter.limit(_limit("image"), key_func=lambda: f"user:{g.user_id}")]
-
-
-def rate_limited(decorators):
-    """Apply a list of limiter decorators to a view."""
-
-    def apply(view):
-        for decorate in reversed(decorators):
-            view = decorate(view)
-        return view
-
-    return apply

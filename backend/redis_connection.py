@@ -1,6 +1,6 @@
 """One place that turns SMARTBRAIN_REDIS_URL into a redis-py client.
 
-The URL forms are those of the `limits` library (behind Flask-Limiter), so one URL can serve
+The URL forms are those of the `limits` library (our request limits), so one URL can serve
 both the sessions and a rate limiter:
 - `redis://[:password@]host:port/db`, `rediss://...` (TLS), `unix:///path/to.sock?db=0`;
 - `redis+sentinel://[:password@]host:port[,host:port...]/master-name`;

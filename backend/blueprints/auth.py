@@ -10,13 +10,7 @@ from backend.errors import ApiError
 from backend.extensions import tokens
 from backend.models import User
 from backend.openapi import endpoint
-from backend.rate_limits import (
-    password_attempt,
-    rate_limited,
-    register_limits,
-    remember_address,
-    sign_in_limits,
-)
+from backend.rate_limits import password_attempt, rate_limited, remember_address
 from backend.schemas import RegisterBody, SignInBody
 
 bp = Blueprint("auth", __name__)
@@ -31,7 +25,7 @@ def _session_response(user: User, token: str) -> dict:
 
 
 @bp.post("/register")
-@rate_limited(register_limits)
+@rate_limited("address", "register")
 @endpoint(responses.Registered, body=RegisterBody, errors=(409, 429))
 def register(body: RegisterBody):
     """Create an account and sign it in."""
@@ -46,7 +40,7 @@ def register(body: RegisterBody):
 
 
 @bp.post("/signin")
-@rate_limited(sign_in_limits)
+@rate_limited("address")
 @endpoint(
     (responses.Session, responses.Restored), body=SignInBody, body_optional=True, errors=(401, 429)
 )

@@ -18,7 +18,7 @@ from backend.faces import (
 )
 from backend.faces.local import DETECTION_SIDE
 from backend.openapi import endpoint
-from backend.rate_limits import image_limits, rate_limited
+from backend.rate_limits import rate_limited
 from backend.schemas import ImageUrlBody
 
 bp = Blueprint("image", __name__)
@@ -26,7 +26,7 @@ bp = Blueprint("image", __name__)
 
 @bp.post("/imageurl")
 @require_auth
-@rate_limited(image_limits)
+@rate_limited("image", per_user=True)
 @endpoint(responses.Detection, body=ImageUrlBody, upload_field="image", errors=(413, 422, 429, 503))
 def detect_faces(body: ImageUrlBody | None):
     """Find the faces in the photo at `input` (JSON) or in the uploaded field `image`."""
