@@ -2,17 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QFrame,
-    QHBoxLayout,
-    QLabel,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtWidgets import QCheckBox, QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from desktop import validation
 from desktop.api_client import ApiClient
@@ -28,7 +19,15 @@ from desktop.resources import app_icon
 from desktop.server_dialog import ServerDialog
 from desktop.session_token import SessionToken
 from desktop.settings import AppSettings
-from desktop.widgets import Banner, BusyBar, FieldBox, link_button, primary_button
+from desktop.widgets import (
+    Banner,
+    BusyBar,
+    FieldBox,
+    HeightFollowsContents,
+    heading,
+    link_button,
+    primary_button,
+)
 from desktop.worker import TaskRunner
 
 NO_KEYCHAIN = (
@@ -68,7 +67,6 @@ class SignInWindow(QWidget):
         self._starting = False
         self._server_ready = False
         self._wait_seconds = 0
-        self._banner_action: Callable[[], object] | None = None
         self._countdown = QTimer(self, interval=1000)
         self._countdown.timeout.connect(self.on_countdown_timeout)
         self.setWindowTitle("Sign in – SmartBrain")
@@ -78,17 +76,7 @@ class SignInWindow(QWidget):
         self._update_submit()
 
     def _init_widgets(self) -> None:
-        self.logo = QLabel(self)
-        self.logo.setPixmap(app_icon().pixmap(QSize(72, 72), self.devicePixelRatioF()))
-        self.logo.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.title = QLabel("Sign in to SmartBrain", self)
-        self.title.setObjectName("title")
-        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.subtitle = QLabel("Find the faces in your photos.", self)
-        self.subtitle.setObjectName("subtitle")
-        self.subtitle.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.banner = Banner(self)
-        self.banner.action_clicked.connect(self.on_banner_action_clicked)
         self.email = FieldBox("you@example.com", max_length=254, parent=self)
         self.email.edit.setText(self._settings.last_email)
         self.email.edit.returnPressed.connect(self.on_submit_clicked)
@@ -140,9 +128,7 @@ class SignInWindow(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(32, 28, 32, 16)
         layout.setSpacing(10)
-        layout.addWidget(self.logo)
-        layout.addWidget(self.title)
-        layout.addWidget(self.subtitle)
+        layout.addLayout(heading("Sign in to SmartBrain", "Find the faces in your photos.", self))
         layout.addSpacing(6)
         layout.addWidget(self.banner)
         layout.addLayout(form)
@@ -154,9 +140,7 @@ class SignInWindow(QWidget):
         layout.addWidget(rule)
         layout.addLayout(server_row)
         self.setFixedWidth(420)
-        self.setTabOrder(self.email, self.password)
-        self.setTabOrder(self.password, self.remember)
-        self.setTabOrder(self.remember, self.submit)
+        HeightFollowsContents(self)
         self.email.setFocus()
 
     # Called by the app controller
@@ -185,12 +169,11 @@ class SignInWindow(QWidget):
         """The server on this computer could not start or died."""
         self._server_ready = False
         self._starting = False
-        self._show_error(message, "Try again", self.backend_restart_requested.emit)
+        self.banner.show_message("error", message, "Try again", self.backend_restart_requested.emit)
         self._set_busy(self._busy)
 
     def show_notice(self, kind: str, text: str) -> None:
         """Show a message above the form (e.g. why the user is back here)."""
-        self._banner_action = None
         self.banner.show_message(kind, text)
 
     def reset(self) -> None:
@@ -247,7 +230,7 @@ class SignInWindow(QWidget):
     def on_sign_in_failed(self, error: Exception) -> None:
         self._set_busy(False)
         if isinstance(error, InvalidInputError) and error.code == "invalid_credentials":
-            self._show_error(WRONG_CREDENTIALS)
+            self.banner.show_message("error", WRONG_CREDENTIALS)
             self.password.setFocus()
             self.password.edit.selectAll()
         elif isinstance(error, InvalidInputError) and error.fields:
@@ -256,9 +239,9 @@ class SignInWindow(QWidget):
         elif isinstance(error, TooManyAttemptsError):
             self._start_countdown(error.retry_after)
         elif isinstance(error, ServerUnavailableError):
-            self._show_error(error.message, "Try again", self.on_submit_clicked)
+            self.banner.show_message("error", error.message, "Try again", self.on_submit_clicked)
         else:
-            self._show_error(describe(error))
+            self.banner.show_message("error", describe(error))
 
     @Slot(object)
     def on_token_loaded(self, token: str | None) -> None:
@@ -282,7 +265,7 @@ class SignInWindow(QWidget):
     @Slot(object)
     def on_restore_failed(self, error: Exception) -> None:
         self._set_busy(False)
-        self._show_error(describe(error), "Try again", self.restore_session)
+        self.banner.show_message("error", describe(error), "Try again", self.restore_session)
 
     @Slot()
     def on_create_account_clicked(self) -> None:
@@ -309,13 +292,6 @@ class SignInWindow(QWidget):
         dialog.open()
 
     @Slot()
-    def on_banner_action_clicked(self) -> None:
-        action, self._banner_action = self._banner_action, None
-        self.banner.clear()
-        if action is not None:
-            action()
-
-    @Slot()
     def on_field_edited(self) -> None:
         field = self.email if self.sender() is self.email.edit else self.password
         field.set_error("")
@@ -331,12 +307,6 @@ class SignInWindow(QWidget):
         self._update_submit()
 
     # Helpers
-
-    def _show_error(
-        self, message: str, action: str | None = None, on_action: Callable[[], object] | None = None
-    ) -> None:
-        self._banner_action = on_action
-        self.banner.show_message("error", message, action)
 
     def _start_countdown(self, seconds: int) -> None:
         self._wait_seconds = seconds

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal, Slot
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -15,6 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.resources import app_icon
+
 
 def repolish(widget: QWidget) -> None:
     """Re-apply the stylesheet after a dynamic property used by it changed."""
@@ -24,7 +28,8 @@ def repolish(widget: QWidget) -> None:
 
 class Banner(QFrame):
     """An inline message above a form: error, warning, info or success, with an optional
-    action button (e.g. "Try again") that emits `action_clicked`."""
+    action button (e.g. "Try again") that emits `action_clicked`, or calls the message's own
+    `on_action`."""
 
     action_clicked = Signal()
 
@@ -37,15 +42,24 @@ class Banner(QFrame):
         self.label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.action = QPushButton(self)
         self.action.setObjectName("bannerAction")
-        self.action.clicked.connect(self.action_clicked)
+        self.action.clicked.connect(self.on_action_clicked)
+        self._on_action: Callable[[], object] | None = None
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 8, 8, 8)
         layout.addWidget(self.label, 1)
         layout.addWidget(self.action, 0, Qt.AlignmentFlag.AlignVCenter)
         self.clear()
 
-    def show_message(self, kind: str, text: str, action: str | None = None) -> None:
-        """Show `text` styled as `kind`; `action` labels the button, None hides it."""
+    def show_message(
+        self,
+        kind: str,
+        text: str,
+        action: str | None = None,
+        on_action: Callable[[], object] | None = None,
+    ) -> None:
+        """Show `text` styled as `kind`; `action` labels the button, None hides it. Clicking
+        it emits `action_clicked`; with `on_action`, it also hides the banner and calls it."""
+        self._on_action = on_action
         self.setProperty("kind", kind)
         repolish(self)
         self.label.setText(text)
@@ -55,8 +69,17 @@ class Banner(QFrame):
 
     def clear(self) -> None:
         """Hide the banner."""
+        self._on_action = None
         self.label.clear()
         self.hide()
+
+    @Slot()
+    def on_action_clicked(self) -> None:
+        on_action = self._on_action
+        self.action_clicked.emit()
+        if on_action is not None:
+            self.clear()
+            on_action()
 
     @property
     def text(self) -> str:
@@ -94,6 +117,9 @@ class FieldBox(QWidget):
         layout.addWidget(self.edit)
         layout.addWidget(self.error)
         self.setFocusProxy(self.edit)
+        # A label's mnemonic only focuses a buddy whose own policy accepts focus; the proxy
+        # then hands it to the edit (the proxy also keeps the box out of the tab chain).
+        self.setFocusPolicy(self.edit.focusPolicy())
 
     @property
     def text(self) -> str:
@@ -128,6 +154,21 @@ class BusyBar(QProgressBar):
         self.setVisible(busy)
 
 
+def heading(title: str, subtitle: str, parent: QWidget) -> QVBoxLayout:
+    """The app's logo over a title and a subtitle, centred: the top of a first window."""
+    logo = QLabel(parent)
+    logo.setPixmap(app_icon().pixmap(QSize(72, 72), parent.devicePixelRatioF()))
+    title_label, subtitle_label = QLabel(title, parent), QLabel(subtitle, parent)
+    title_label.setObjectName("title")
+    subtitle_label.setObjectName("subtitle")
+    layout = QVBoxLayout()
+    layout.setSpacing(10)
+    for label in (logo, title_label, subtitle_label):
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(label)
+    return layout
+
+
 def primary_button(text: str, parent: QWidget | None = None) -> QPushButton:
     """The form's main action, styled as such."""
     button = QPushButton(text, parent)
@@ -143,3 +184,25 @@ def link_button(text: str, parent: QWidget | None = None) -> QPushButton:
     button.setFlat(True)
     button.setCursor(Qt.CursorShape.PointingHandCursor)
     return button
+
+
+class HeightFollowsContents(QObject):
+    """Keeps a window of fixed width exactly as tall as its contents need at that width.
+
+    Qt sizes a window from its layout's minimum size, which leaves out what word-wrapped
+    labels need at the window's width: a banner or an error that appears would squeeze the
+    rest, cutting a label off mid-sentence, instead of growing the window.
+    """
+
+    def __init__(self, window: QWidget) -> None:
+        super().__init__(window)
+        self._window = window
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self._window and event.type() == QEvent.Type.LayoutRequest:
+            height = self._window.heightForWidth(self._window.width())
+            if height > 0:
+                self._window.setMinimumHeight(height)
+                self._window.resize(self._window.width(), height)
+        return False

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import keyring
-import pytest
-from keyring.backends import fail
 
 from desktop.session_token import LOCAL_SERVER, SERVICE, SessionToken
 
@@ -61,14 +59,6 @@ def test_a_keychain_that_refuses_is_reported(memory_keyring, monkeypatch):
     token.hold("t0ken")
     assert not token.keep(remember=True)
     assert token.held == "t0ken"
-
-
-@pytest.fixture
-def no_keychain():
-    previous = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    yield
-    keyring.set_keyring(previous)
 
 
 def test_no_usable_keychain_keeps_nothing(no_keychain):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from keyring.errors import PasswordSetError
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QDialogButtonBox
+from PySide6.QtWidgets import QDialogButtonBox, QLabel, QWidget
 
-from desktop.main_window import greeting
+from desktop.main_window import NOT_REVOKED, SIGNED_OUT, greeting
 from desktop.server_dialog import ServerDialog
 from desktop.sign_in_window import KEYCHAIN_REFUSED
 
@@ -96,24 +97,43 @@ def test_window_stays_responsive_while_the_server_is_slow(qtbot, make_controller
 
 
 def test_without_a_keychain_the_window_says_so_and_keeps_the_token_in_memory(
-    qtbot, make_controller, live_server, account, sign_in
+    qtbot, no_keychain, make_controller, live_server, account, sign_in
 ):
-    import keyring
-    from keyring.backends import fail
+    controller = make_controller(live_server)
+    window = controller.sign_in_window
+    assert window.keychain_note.isVisible()
+    assert "no usable keychain" in window.keychain_note.text()
+    assert not window.remember.isEnabled()
+    main_window = sign_in(controller, account)
+    assert main_window.isVisible()
+    assert controller.sign_in_window._api.token
 
-    previous = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    try:
-        controller = make_controller(live_server)
-        window = controller.sign_in_window
-        assert window.keychain_note.isVisible()
-        assert "no usable keychain" in window.keychain_note.text()
-        assert not window.remember.isEnabled()
-        main_window = sign_in(controller, account)
-        assert main_window.isVisible()
-        assert controller.sign_in_window._api.token
-    finally:
-        keyring.set_keyring(previous)
+
+def labels_cut_off(window: QWidget) -> list[str]:
+    """The texts of the visible word-wrapped labels shorter than their text needs."""
+    return [
+        label.text()
+        for label in window.findChildren(QLabel)
+        if label.isVisible()
+        and label.wordWrap()
+        and label.height() < label.heightForWidth(label.width())
+    ]
+
+
+@pytest.mark.parametrize("notice", [SIGNED_OUT, NOT_REVOKED])
+def test_the_window_grows_so_every_label_shows_whole(
+    qtbot, no_keychain, make_controller, live_server, notice
+):
+    window = make_controller(live_server).sign_in_window
+    qtbot.waitExposed(window)
+    before = window.height()
+    assert labels_cut_off(window) == []
+    window.show_notice("success", notice)
+    qtbot.waitUntil(lambda: window.height() > before)
+    qtbot.waitUntil(lambda: labels_cut_off(window) == [])
+    assert window.keychain_note.isVisible()
+    window.banner.clear()
+    qtbot.waitUntil(lambda: window.height() == before)
 
 
 def test_remember_me_keeps_the_token_in_the_keychain_and_the_next_start_restores_it(
