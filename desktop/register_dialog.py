@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -49,7 +50,7 @@ class RegisterDialog(QDialog):
             field.edit.textEdited.connect(self.on_field_edited)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
         self.submit = self.buttons.addButton(
-            "&Create account", QDialogButtonBox.ButtonRole.AcceptRole
+            "Create &account", QDialogButtonBox.ButtonRole.AcceptRole
         )
         self.submit.setDefault(True)
         self.submit.clicked.connect(self.on_create_clicked)
@@ -69,6 +70,7 @@ class RegisterDialog(QDialog):
         layout.addWidget(self.title)
         layout.addWidget(self.banner)
         layout.addLayout(form)
+        layout.addStretch(1)  # room left when errors go: above the buttons, not between rows
         layout.addWidget(self.busy)
         layout.addWidget(self.buttons)
         self.setMinimumWidth(480)
@@ -92,6 +94,7 @@ class RegisterDialog(QDialog):
         for field, message in errors.items():
             if field in self._touched:
                 field.set_error(message)
+        self._fit_height()
         return not any(errors.values())
 
     @Slot()
@@ -143,11 +146,31 @@ class RegisterDialog(QDialog):
             self.banner.show_message("error", error.message, "Try again")
         else:
             self.banner.show_message("error", describe(error))
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """Grow to the height the rows need at this width. An error may wrap to more lines,
+        and Qt does not grow a window for such height-for-width content: the rows would be
+        squeezed, each error over its field."""
+        layout = self.layout()
+        assert layout is not None  # built in __init__
+        layout.activate()
+        if layout.hasHeightForWidth():
+            needed = layout.totalHeightForWidth(self.width())
+        else:
+            needed = layout.totalMinimumSize().height()
+        self.setMinimumHeight(needed)
+        if self.height() < needed:
+            self.resize(self.width(), needed)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_height()  # narrower, an error may wrap to one more line
 
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy
         self.busy.set_busy(busy)
         self.submit.setEnabled(not busy)
-        self.submit.setText("Creating account…" if busy else "&Create account")
+        self.submit.setText("Creating account…" if busy else "Create &account")
         for field in self._fields():
             field.edit.setReadOnly(busy)

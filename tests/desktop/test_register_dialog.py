@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, QRect, Qt
 
+from desktop.api_client import ApiClient
 from desktop.register_dialog import RegisterDialog
 
 
@@ -75,3 +76,32 @@ def test_a_taken_email_is_shown_on_the_email_field(open_dialog, qtbot, controlle
     assert dialog.isVisible()
     assert dialog.submit.isEnabled()
     assert controller.main_window is None
+
+
+def rect_in(dialog, widget) -> QRect:
+    return QRect(widget.mapTo(dialog, QPoint(0, 0)), widget.size())
+
+
+def test_field_errors_never_overlap_the_fields(qtbot, tasks):
+    """Each error sits whole under its field, however many lines it wraps to."""
+    dialog = RegisterDialog(ApiClient(None), tasks)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    typed = {"name": " ", "email": "dana@example", "password": "short", "confirmation": "x"}
+    for field, text in typed.items():
+        qtbot.keyClicks(getattr(dialog, field).edit, text)
+    qtbot.wait(50)
+    shown: list[tuple[str, QRect]] = []
+    for field in typed:
+        box = getattr(dialog, field)
+        assert box.error.isVisible()
+        edit, error = rect_in(dialog, box.edit), rect_in(dialog, box.error)
+        assert edit.height() >= box.edit.sizeHint().height(), field  # not squashed
+        assert error.height() >= box.error.heightForWidth(error.width()), field  # not clipped
+        assert error.top() > edit.bottom(), field
+        shown += [(f"{field} field", edit), (f"{field} error", error)]
+    for index, (name, rect) in enumerate(shown):
+        for other, other_rect in shown[index + 1 :]:
+            assert not rect.intersects(other_rect), (name, other)
+    assert rect_in(dialog, dialog.buttons).top() > shown[-1][1].bottom()
