@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -16,7 +15,7 @@ from PySide6.QtWidgets import (
 from desktop import validation
 from desktop.api_client import ApiClient
 from desktop.errors import InvalidInputError, ServerUnavailableError, describe
-from desktop.widgets import Banner, BusyBar, FieldBox
+from desktop.widgets import Banner, BusyBar, FieldBox, HeightFollowsContents
 from desktop.worker import TaskRunner
 
 
@@ -35,6 +34,7 @@ class RegisterDialog(QDialog):
         self.setWindowTitle("Create an account – SmartBrain")
         self._init_widgets()
         self._init_layout()
+        HeightFollowsContents(self)  # an error that wraps grows the dialog, never squeezes it
         self._validate()
 
     def _init_widgets(self) -> None:
@@ -94,7 +94,6 @@ class RegisterDialog(QDialog):
         for field, message in errors.items():
             if field in self._touched:
                 field.set_error(message)
-        self._fit_height()
         return not any(errors.values())
 
     @Slot()
@@ -146,26 +145,6 @@ class RegisterDialog(QDialog):
             self.banner.show_message("error", error.message, "Try again")
         else:
             self.banner.show_message("error", describe(error))
-        self._fit_height()
-
-    def _fit_height(self) -> None:
-        """Grow to the height the rows need at this width. An error may wrap to more lines,
-        and Qt does not grow a window for such height-for-width content: the rows would be
-        squeezed, each error over its field."""
-        layout = self.layout()
-        assert layout is not None  # built in __init__
-        layout.activate()
-        if layout.hasHeightForWidth():
-            needed = layout.totalHeightForWidth(self.width())
-        else:
-            needed = layout.totalMinimumSize().height()
-        self.setMinimumHeight(needed)
-        if self.height() < needed:
-            self.resize(self.width(), needed)
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self._fit_height()  # narrower, an error may wrap to one more line
 
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy
