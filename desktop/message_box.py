@@ -25,7 +25,10 @@ def show(
     box.setDefaultButton(default)
     for button, label in (labels or {}).items():
         box.button(button).setText(label)
-    return Button(box.exec())
+    answer = Button(box.exec())
+    if parent is not None:
+        parent.window().activateWindow()  # a window manager may not give the focus back
+    return answer
 
 
 def confirm(parent: QWidget | None, title: str, text: str, action: str) -> bool:

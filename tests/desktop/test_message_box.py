@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox
 
 from desktop import message_box
 
@@ -25,3 +25,16 @@ def test_confirm_names_the_action_and_reports_the_choice(qtbot, monkeypatch):
     assert message_box.confirm(None, "Sign out device", "Sign out “phone”?", "Sign out")
     answer_with("Cancel")
     assert not message_box.confirm(None, "Sign out device", "Sign out “phone”?", "Sign out")
+
+
+def test_the_window_below_has_the_focus_again_once_the_box_closes(qtbot, monkeypatch):
+    monkeypatch.undo()
+    window = QLineEdit()
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(window.hasFocus)
+    answer_with("OK")
+    message_box.show(window, "About SmartBrain", "SmartBrain finds the faces in a photo.")
+    qtbot.waitUntil(window.hasFocus)
+    assert QApplication.activeWindow() is window
