@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QMimeData, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeySequence
-from PySide6.QtWidgets import QDialog, QLabel, QMainWindow, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QVBoxLayout, QWidget
 
 from desktop import message_box
 from desktop.api_client import ApiClient
@@ -17,6 +17,7 @@ from desktop.profile_dialog import ProfileDialog
 from desktop.resources import app_icon
 from desktop.sessions_dialog import SessionsDialog
 from desktop.sign_out_everywhere_dialog import SignOutEverywhereDialog
+from desktop.widgets import open_dialog
 from desktop.worker import TaskRunner
 
 SIGNED_OUT = "You have signed out."
@@ -130,11 +131,11 @@ class MainWindow(QMainWindow):
     def on_profile_action_triggered(self) -> None:
         dialog = ProfileDialog(self._api, self._tasks, self._user, self)
         dialog.profile_saved.connect(self.on_profile_saved)
-        self._open_dialog(dialog)
+        open_dialog(dialog)
 
     @Slot()
     def on_sessions_action_triggered(self) -> None:
-        self._open_dialog(SessionsDialog(self._api, self._tasks, self))
+        open_dialog(SessionsDialog(self._api, self._tasks, self))
 
     @Slot(bool)
     def on_faces_busy_changed(self, busy: bool) -> None:
@@ -213,7 +214,7 @@ class MainWindow(QMainWindow):
     def on_sign_out_everywhere_action_triggered(self) -> None:
         dialog = SignOutEverywhereDialog(self._api, self._tasks, self)
         dialog.signed_out.connect(self.on_signed_out_everywhere)
-        self._open_dialog(dialog)
+        open_dialog(dialog)
 
     @Slot(int)
     def on_signed_out_everywhere(self, revoked: int) -> None:
@@ -241,15 +242,6 @@ class MainWindow(QMainWindow):
             "About SmartBrain",
             "SmartBrain finds the faces in a photo.\n\nServer: " + (self._api.base_url or ""),
         )
-
-    def _open_dialog(self, dialog: QDialog) -> None:
-        """Open `dialog` over this window, which takes the focus back once it closes."""
-        dialog.finished.connect(self.on_dialog_finished)
-        dialog.open()
-
-    @Slot()
-    def on_dialog_finished(self) -> None:
-        self.activateWindow()
 
     def _set_account_actions_enabled(self, enabled: bool) -> None:
         for action in (

@@ -26,6 +26,7 @@ from desktop.widgets import (
     HeightFollowsContents,
     heading,
     link_button,
+    open_dialog,
     primary_button,
 )
 from desktop.worker import TaskRunner
@@ -271,7 +272,7 @@ class SignInWindow(QWidget):
     def on_create_account_clicked(self) -> None:
         dialog = RegisterDialog(self._api, self._tasks, self)
         dialog.registered.connect(self.on_dialog_registered)
-        dialog.open()
+        open_dialog(dialog)
 
     @Slot(dict)
     def on_dialog_registered(self, user: dict) -> None:
@@ -289,7 +290,7 @@ class SignInWindow(QWidget):
     def on_change_server_clicked(self) -> None:
         dialog = ServerDialog(self._remote_url, self)
         dialog.server_chosen.connect(self.server_change_requested)
-        dialog.open()
+        open_dialog(dialog)
 
     @Slot()
     def on_field_edited(self) -> None:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal, Slot
 from PySide6.QtWidgets import (
+    QDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -167,6 +168,15 @@ def heading(title: str, subtitle: str, parent: QWidget) -> QVBoxLayout:
         label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(label)
     return layout
+
+
+def open_dialog(dialog: QDialog) -> None:
+    """Open `dialog` over its parent's window, which takes the focus back once it closes
+    (a window manager may not give it back, and without one nothing does)."""
+    parent = dialog.parentWidget()
+    if parent is not None:
+        dialog.finished.connect(parent.window().activateWindow)
+    dialog.open()
 
 
 def primary_button(text: str, parent: QWidget | None = None) -> QPushButton:

@@ -13,6 +13,8 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractButton, QApplication, QDialog, QLabel, QWidget
 
 from desktop.profile_dialog import ProfileDialog
+from desktop.register_dialog import RegisterDialog
+from desktop.server_dialog import ServerDialog
 from desktop.sessions_dialog import SessionsDialog
 from desktop.sign_out_everywhere_dialog import SignOutEverywhereDialog
 
@@ -73,6 +75,24 @@ def test_the_sign_in_window(qtbot, controller):
     qtbot.waitUntil(window.isActiveWindow)
     assert sorted(letters(window)) == ["c", "e", "h", "p", "r", "s"]
     assert_each_label_focuses_its_field(qtbot, window)
+
+
+@pytest.mark.parametrize(
+    ("button", "kind"), [("change_server", ServerDialog), ("create_account", RegisterDialog)]
+)
+def test_the_sign_in_window_has_the_focus_again_when_a_dialog_closes(
+    qtbot, controller, button, kind
+):
+    window = controller.sign_in_window
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    getattr(window, button).click()
+    dialog = window.findChild(kind)
+    qtbot.waitExposed(dialog)
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow)
+    dialog.reject()
+    qtbot.waitUntil(window.isActiveWindow)
 
 
 def test_the_menus(main_window):
