@@ -67,28 +67,25 @@ def logging_config(access_to_stdout: bool = False) -> dict[str, Any]:
     messages included, its access log off (the app logs each request, `smartbrain.access`).
     With access_to_stdout the app's access lines go to stdout instead (production; `serve`
     keeps stdout for its ready line)."""
-    config: dict[str, Any] = {
+    stderr = {"class": "logging.StreamHandler", "stream": "ext://sys.stderr", "formatter": "plain"}
+    access = {
+        **stderr,
+        "class": "backend.batched_log.BatchedStreamHandler",
+        "stream": "ext://sys.stdout" if access_to_stdout else "ext://sys.stderr",
+    }
+    return {
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"plain": {"format": _LOG_FORMAT}},
         "filters": {"without_threads_advice": {"()": WithoutThreadsAdvice}},
-        "handlers": {
-            "stderr": {
-                "class": "logging.StreamHandler",
-                "stream": "ext://sys.stderr",
-                "formatter": "plain",
-            }
-        },
+        "handlers": {"stderr": stderr, "access": access},
         "root": {"handlers": ["stderr"], "level": "INFO"},
-        "loggers": {"_granian": {"filters": ["without_threads_advice"], "propagate": True}},
+        "loggers": {
+            "_granian": {"filters": ["without_threads_advice"], "propagate": True},
+            # one line a request: flushed in batches (backend/batched_log.py)
+            "smartbrain.access": {"handlers": ["access"], "propagate": False},
+        },
     }
-    if access_to_stdout:
-        config["handlers"]["stdout"] = {
-            **config["handlers"]["stderr"],
-            "stream": "ext://sys.stdout",
-        }
-        config["loggers"]["smartbrain.access"] = {"handlers": ["stdout"], "propagate": False}
-    return config
 
 
 @dataclass(frozen=True)
