@@ -62,7 +62,7 @@ def test_an_outage_mid_session_keeps_the_user_signed_in(
     dialog.name.edit.clear()
     qtbot.keyClicks(dialog.name.edit, "Dana Scully")
     qtbot.mouseClick(dialog.save, LEFT)
-    qtbot.waitUntil(lambda: "unavailable" in dialog.profile_banner.text, timeout=15_000)
+    qtbot.waitUntil(lambda: "unavailable" in dialog.banner.text, timeout=15_000)
     assert dialog.isVisible() and dialog.save.isEnabled()
     assert main_window.isVisible() and not controller.sign_in_window.isVisible()
     proxy.start(port)
