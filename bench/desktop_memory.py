@@ -51,7 +51,6 @@ from desktop.app_controller import AppController  # noqa: E402
 from desktop.embedded_backend import EmbeddedBackend  # noqa: E402
 from desktop.resources import load_stylesheet  # noqa: E402
 from desktop.settings import AppSettings  # noqa: E402
-from desktop.token_storage import TokenStorage  # noqa: E402
 from desktop.worker import TaskRunner  # noqa: E402
 
 LIMIT_MB = 250.0
@@ -99,7 +98,7 @@ def run(url: str, photo: Path, folder: Path, detections: int) -> list[tuple[str,
     settings = AppSettings(QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat))
     tasks = TaskRunner()
     pool = QThreadPool.globalInstance()
-    controller = AppController(ApiClient(), tasks, TokenStorage(), settings, EmbeddedBackend(), url)
+    controller = AppController(ApiClient(), tasks, settings, EmbeddedBackend(), url)
     controller.start()
     sign_in = controller.sign_in_window
     wait_until(sign_in.submit.isEnabled, 30)

@@ -68,7 +68,6 @@ from desktop.embedded_backend import EmbeddedBackend  # noqa: E402
 from desktop.profile_dialog import ProfileDialog  # noqa: E402
 from desktop.resources import load_stylesheet  # noqa: E402
 from desktop.settings import AppSettings  # noqa: E402
-from desktop.token_storage import TokenStorage, server_key  # noqa: E402
 from desktop.worker import TaskRunner  # noqa: E402
 
 TICK_MS = 5
@@ -264,14 +263,12 @@ def run(delay: float, folder: Path, photo_side: int) -> list[Result]:
             settle(1.0)
         results.append(summarize("(idle, no call)", meter, meter.ticks[0], []))
 
-        keychain.set_password("SmartBrain", server_key(server.url), "t0ken")
+        keychain.set_password("SmartBrain", server.url, "t0ken")  # a remote server's key: its URL
         api, tasks = ApiClient(timeout=10 * delay + 10), TaskRunner()
         holder: list[AppController] = []
 
         def start_app() -> None:
-            holder.append(
-                AppController(api, tasks, TokenStorage(), settings, EmbeddedBackend(), server.url)
-            )
+            holder.append(AppController(api, tasks, settings, EmbeddedBackend(), server.url))
             holder[0].start()
 
         measure("restore (start-up)", start_app, lambda: holder[0].main_window is not None)

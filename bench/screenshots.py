@@ -32,9 +32,9 @@ from desktop.profile_dialog import ProfileDialog  # noqa: E402
 from desktop.register_dialog import RegisterDialog  # noqa: E402
 from desktop.resources import app_icon, load_stylesheet  # noqa: E402
 from desktop.server_dialog import ServerDialog  # noqa: E402
+from desktop.sessions_dialog import SessionsDialog  # noqa: E402
 from desktop.settings import AppSettings  # noqa: E402
 from desktop.sign_out_everywhere_dialog import SignOutEverywhereDialog  # noqa: E402
-from desktop.token_storage import TokenStorage  # noqa: E402
 from desktop.worker import TaskRunner  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
@@ -122,7 +122,7 @@ def shoot(app: QApplication, suffix: str, data_dir: Path) -> None:
     tasks = TaskRunner()
     backend = EmbeddedBackend()
     api = ApiClient()
-    controller = AppController(api, tasks, TokenStorage(), settings, backend, None)
+    controller = AppController(api, tasks, settings, backend, None)
     sign_in = controller.sign_in_window
     controller.start()
     save(sign_in, f"sign-in-starting{suffix}")
@@ -182,13 +182,16 @@ def shoot(app: QApplication, suffix: str, data_dir: Path) -> None:
     type_into(profile.age.edit, "31")
     type_into(profile.pet.edit, "Queequeg")
     save(profile, f"profile{suffix}")
-    profile.tabs.setCurrentIndex(1)
-    wait_until(lambda: profile.sessions.topLevelItemCount() >= 2)
-    profile.sessions.setCurrentItem(profile.sessions.topLevelItem(1))
-    type_into(profile.current_password.edit, "correct horse")
-    type_into(profile.new_password.edit, "short")
-    save(profile, f"profile-sessions{suffix}")
     profile.reject()
+
+    main_window.sessions_action.trigger()
+    sessions = main_window.findChild(SessionsDialog)
+    wait_until(lambda: sessions.sessions.topLevelItemCount() >= 2)
+    sessions.sessions.setCurrentItem(sessions.sessions.topLevelItem(1))
+    type_into(sessions.current_password.edit, "correct horse")
+    type_into(sessions.new_password.edit, "short")
+    save(sessions, f"profile-sessions{suffix}")
+    sessions.reject()
 
     main_window.sign_out_everywhere_action.trigger()
     everywhere = main_window.findChild(SignOutEverywhereDialog)
