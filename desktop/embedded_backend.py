@@ -40,7 +40,6 @@ class EmbeddedBackend(QObject):
         self._stderr_tail: deque[str] = deque(maxlen=5)
         self._process = QProcess(self)
         environment = QProcessEnvironment.systemEnvironment()
-        environment.insert("SMARTBRAIN_ALLOW_PRIVATE_URLS", "1")
         environment.insert("PYTHONUNBUFFERED", "1")
         self._process.setProcessEnvironment(environment)
         self._process.readyReadStandardOutput.connect(self.on_process_stdout_ready)
