@@ -13,7 +13,7 @@ def create_app(config: Config | None = None) -> Flask:
     from backend.blueprints import auth, health, image, profile, sessions
     from backend.errors import register_error_handlers
     from backend.extensions import db, redis_store, tokens
-    from backend.faces import get_detector
+    from backend.faces import DetectorOnFirstUse
     from backend.http_policy import behind_proxies, init_http_policy
     from backend.ranking import init_ranking
     from backend.rate_limits import init_rate_limits
@@ -43,7 +43,7 @@ def create_app(config: Config | None = None) -> Flask:
     tokens.init_app(app)
     init_ranking(app)
     init_rate_limits(app, config.rate_limits)
-    app.extensions["smartbrain.faces"] = get_detector(config.environ)
+    app.extensions["smartbrain.faces"] = DetectorOnFirstUse(config.faces)
     register_error_handlers(app)
     for blueprint in (auth.bp, sessions.bp, profile.bp, image.bp, health.bp, openapi.bp):
         app.register_blueprint(blueprint)

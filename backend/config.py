@@ -8,6 +8,7 @@ from pathlib import Path
 
 from platformdirs import user_data_dir
 
+from backend.faces.providers import FaceSettings
 from backend.http_policy import parse_cors_origins
 from backend.rate_limits import parse_rate_limits
 
@@ -31,7 +32,7 @@ class Config:
 
     def __init__(self, environ: Mapping[str, str] | None = None) -> None:
         env = os.environ if environ is None else environ
-        self.environ = env  # the face detector reads its own SMARTBRAIN_FACE_* settings
+        self.environ = env
         self.data_dir = Path(env.get("SMARTBRAIN_DATA_DIR") or user_data_dir("SmartBrain", False))
         self.database_url = env.get("SMARTBRAIN_DATABASE_URL") or (
             f"sqlite:///{self.data_dir / 'smartbrain.db'}"
@@ -56,3 +57,4 @@ class Config:
         self.detection_slots = _int(env, "SMARTBRAIN_DETECTION_SLOTS", min(2, os.cpu_count() or 1))
         if self.detection_slots < 1:
             raise ValueError("SMARTBRAIN_DETECTION_SLOTS must be 1 or more")
+        self.faces = FaceSettings.from_environ(env)

@@ -9,7 +9,6 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from backend.faces import ImageError
 from backend.http_policy import request_id
 
 log = logging.getLogger(__name__)
@@ -114,10 +113,6 @@ def register_error_handlers(app: Flask) -> None:
         if isinstance(error, MethodNotAllowed) and error.valid_methods:
             response[0].headers["Allow"] = ", ".join(error.valid_methods)
         return response
-
-    @app.errorhandler(ImageError)
-    def on_image_error(error: ImageError):
-        return error_response(error.status, error.code, error.message)
 
     @app.errorhandler(RedisError)
     def on_redis_error(error: RedisError):

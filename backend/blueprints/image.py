@@ -5,18 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from backend import responses
+from backend import faces, responses
 from backend.auth import require_auth
 from backend.detection_slots import detection_slot
-from backend.errors import ApiError
-from backend.faces import (
-    RemoteTimeout,
-    RemoteUnavailable,
-    clarifai_response,
-    decode_image,
-    fetch_image,
-)
-from backend.faces.local import DETECTION_SIDE
+from backend.errors import ApiError, error_response
 from backend.openapi import endpoint
 from backend.rate_limits import rate_limited
 from backend.schemas import ImageUrlBody
@@ -33,9 +25,15 @@ def detect_faces(body: ImageUrlBody | None):
     request.max_content_length = current_app.config["MAX_IMAGE_BYTES"] + 64 * 1024
     data = _uploaded_photo() if body is None else _linked_photo(body.input)
     with detection_slot():  # a photo is fetched or read first: only decoding takes a slot
-        pixels = decode_image(data, longest_side=DETECTION_SIDE)
-        faces = current_app.extensions["smartbrain.faces"].detect(pixels)
-    return clarifai_response(faces)
+        # The face stack (OpenCV, numpy, Pillow) loads here, on the first photo.
+        pixels = faces.decode_image(data, longest_side=faces.DETECTION_SIDE)
+        found = current_app.extensions["smartbrain.faces"].detect(pixels)
+    return faces.clarifai_response(found)
+
+
+@bp.errorhandler(faces.ImageError)
+def on_image_error(error: faces.ImageError):
+    return error_response(error.status, error.code, error.message)
 
 
 def _uploaded_photo() -> bytes:
@@ -53,12 +51,12 @@ def _uploaded_photo() -> bytes:
 
 def _linked_photo(url: str) -> bytes:
     try:
-        return fetch_image(
+        return faces.fetch_image(
             url,
             allow_private=current_app.config["ALLOW_PRIVATE_URLS"],
             max_bytes=current_app.config["MAX_IMAGE_BYTES"],
             timeout=current_app.config["IMAGE_FETCH_SECONDS"],
         )
-    except (RemoteUnavailable, RemoteTimeout) as error:
+    except (faces.RemoteUnavailable, faces.RemoteTimeout) as error:
         # The user's link, not our service, is at fault: a 4xx, in the fetcher's words.
         raise ApiError(422, "url_unreachable", error.message, {"input": error.message}) from None

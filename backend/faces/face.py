@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
+
+# The longest side any detector searches: a photo decoded to fit it loses nothing.
+DETECTION_SIDE = 1024
 
 
 @dataclass(frozen=True)

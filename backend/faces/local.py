@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from backend.faces.face import Face
+from backend.faces.face import DETECTION_SIDE, Face
 from backend.faces.images import shrink_to_fit
 from backend.faces.mtcnn import CascadeSettings, shared_mtcnn
 
-DETECTION_SIDE = 1024
 MIN_SCORE = 0.9
 
 

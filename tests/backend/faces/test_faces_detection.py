@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 from skimage import data
 
-from backend.faces import Face, decode_image, get_detector
+from backend.faces import Face, FaceSettings, decode_image, get_detector
 from backend.faces import mtcnn as mtcnn_module
 from backend.faces.local import LocalDetector
 
@@ -122,4 +122,4 @@ def test_the_stale_wrapper_module_is_never_imported(detector, astronaut):
 
 
 def test_local_is_the_default_detector():
-    assert isinstance(get_detector({}), LocalDetector)
+    assert isinstance(get_detector(FaceSettings()), LocalDetector)

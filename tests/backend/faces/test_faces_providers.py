@@ -12,9 +12,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from backend.config import Config
 from backend.faces import (
     DetectorConfigError,
     Face,
+    FaceSettings,
     RemoteTimeout,
     RemoteUnavailable,
     clarifai_response,
@@ -45,7 +47,7 @@ CLARIFAI_PATH = "/v2/users/clarifai/apps/main/models/face-detection/outputs"
     ],
 )
 def test_the_environment_chooses_the_detector(environ, kind):
-    assert isinstance(get_detector(environ), kind)
+    assert isinstance(get_detector(FaceSettings.from_environ(environ)), kind)
 
 
 @pytest.mark.parametrize(
@@ -58,7 +60,7 @@ def test_the_environment_chooses_the_detector(environ, kind):
 )
 def test_incomplete_settings_fail_at_start_up(environ, names):
     with pytest.raises(DetectorConfigError, match=names):
-        get_detector(environ)
+        Config(environ)
 
 
 def recorded(name: str) -> bytes:
