@@ -218,6 +218,7 @@ class FaceDetectionPanel(QFrame):
         path, _filter = QFileDialog.getOpenFileName(
             self, "Open image", self._last_dir, f"{IMAGE_FILTER};;All files (*)"
         )
+        self.window().activateWindow()  # without a window manager nothing gives it back
         if path:
             self.detect_file(path)
 

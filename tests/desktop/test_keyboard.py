@@ -7,10 +7,17 @@ from __future__ import annotations
 import re
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QAbstractButton, QApplication, QDialog, QLabel, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QDialog,
+    QFileDialog,
+    QLabel,
+    QWidget,
+)
 
 from desktop.profile_dialog import ProfileDialog
 from desktop.register_dialog import RegisterDialog
@@ -112,6 +119,20 @@ def test_ctrl_comma_opens_the_profile(qtbot, main_window):
     qtbot.waitUntil(main_window.isActiveWindow)
     QTest.keyClick(main_window.faces.url, Qt.Key.Key_Comma, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: main_window.findChild(ProfileDialog) is not None)
+
+
+def test_the_main_window_has_the_focus_again_when_the_open_image_dialog_closes(qtbot, main_window):
+    main_window.activateWindow()
+    qtbot.waitUntil(main_window.isActiveWindow)
+
+    def cancel_the_file_dialog() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, QFileDialog)
+        dialog.reject()
+
+    QTimer.singleShot(300, cancel_the_file_dialog)
+    main_window.faces.open_button.click()  # a modal dialog: returns once it is cancelled
+    qtbot.waitUntil(main_window.isActiveWindow)
 
 
 @pytest.mark.parametrize(
