@@ -10,32 +10,9 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from backend.http_policy import request_id
+from backend.statuses import STATUSES, Status
 
 log = logging.getLogger(__name__)
-
-_CODES = {
-    400: "bad_request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    409: "conflict",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
-    429: "rate_limited",
-    431: "headers_too_large",
-    503: "unavailable",
-}
-
-_MESSAGES = {
-    400: "The request could not be understood.",
-    401: "Please sign in.",
-    403: "You may not do that.",
-    404: "There is nothing here.",
-    405: "That method is not allowed here.",
-    413: "The request is too large.",
-    503: "The service is unavailable right now. Please try again shortly.",
-}
 
 
 class ApiError(Exception):
@@ -97,6 +74,15 @@ def too_many_attempts(wait: int) -> ApiError:
     )
 
 
+_UNLISTED = Status("error", None, "")
+
+
+def _status_response(status: int):
+    """The error in the table's words for `status`."""
+    words = STATUSES[status]
+    return error_response(status, words.code, words.message or words.documented)
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def on_api_error(error: ApiError):
@@ -105,11 +91,9 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def on_http_exception(error: HTTPException):
         status = error.code or 500
-        response = error_response(
-            status,
-            _CODES.get(status, "error"),
-            _MESSAGES.get(status, error.description or "The request failed."),
-        )
+        words = STATUSES.get(status, _UNLISTED)
+        message = words.message or error.description or "The request failed."
+        response = error_response(status, words.code, message)
         if isinstance(error, MethodNotAllowed) and error.valid_methods:
             response[0].headers["Allow"] = ", ".join(error.valid_methods)
         return response
@@ -117,18 +101,18 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(RedisError)
     def on_redis_error(error: RedisError):
         log.warning("Redis unavailable: %s", type(error).__name__)
-        return error_response(503, "unavailable", _MESSAGES[503])
+        return _status_response(503)
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(DBAPIError)
     def on_database_error(error: DBAPIError):
         if isinstance(error, OperationalError) or error.connection_invalidated:
             log.warning("Database unavailable: %s", type(error.orig).__name__)
-            return error_response(503, "unavailable", _MESSAGES[503])
+            return _status_response(503)
         log.exception("Database error")
-        return error_response(500, "internal", "Something went wrong on our side.")
+        return _status_response(500)
 
     @app.errorhandler(Exception)
     def on_unexpected(error: Exception):
         log.exception("Unhandled error")
-        return error_response(500, "internal", "Something went wrong on our side.")
+        return _status_response(500)

@@ -16,21 +16,10 @@ from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from backend import responses
+from backend.statuses import STATUSES
 from backend.validation import parse_body
 
 _REF = "#/components/schemas/{model}"
-_MESSAGES = {
-    400: "Invalid input (the error's `fields` say which)",
-    401: "No session, or it has ended",
-    403: "Not the signed-in user's own data",
-    404: "Not found",
-    409: "Conflict",
-    413: "The body is too large",
-    415: "Unsupported media type",
-    422: "The photo or its link could not be used",
-    429: "Too many attempts; see Retry-After",
-    503: "The database or Redis is unavailable",
-}
 
 
 @dataclass(frozen=True)
@@ -139,7 +128,7 @@ def build_document(app: Flask) -> dict[str, Any]:
         }
         for status in sorted(_error_statuses(operation, protected, bool(parameters))):
             answers[str(status)] = {
-                "description": _MESSAGES[status],
+                "description": STATUSES[status].documented,
                 "content": {"application/json": {"schema": {"$ref": _ref(responses.Error)}}},
             }
         models.update((model, "serialization") for model in operation.response)

@@ -19,7 +19,12 @@ bp = Blueprint("image", __name__)
 @bp.post("/imageurl")
 @require_auth
 @rate_limited("image", per_user=True)
-@endpoint(responses.Detection, body=ImageUrlBody, upload_field="image", errors=(413, 422, 429, 503))
+@endpoint(
+    responses.Detection,
+    body=ImageUrlBody,
+    upload_field="image",
+    errors=(413, 422, 429, 502, 503, 504),  # 502 and 504: a cloud face service's failures
+)
 def detect_faces(body: ImageUrlBody | None):
     """Find the faces in the photo at `input` (JSON) or in the uploaded field `image`."""
     request.max_content_length = current_app.config["MAX_IMAGE_BYTES"] + 64 * 1024

@@ -55,6 +55,12 @@ def test_the_document_describes_every_endpoint(app, client):
     assert "403" in document["paths"]["/profile/{user_id}"]["post"]["responses"]
 
 
+def test_the_document_names_the_cloud_face_services_failures_for_imageurl(client):
+    answers = client.get("/openapi.json").get_json()["paths"]["/imageurl"]["post"]["responses"]
+    assert "face service" in answers["502"]["description"]
+    assert "face service" in answers["504"]["description"]
+
+
 @schema.parametrize()
 @settings(
     max_examples=30,
