@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +27,7 @@ _REF = "#/components/schemas/{model}"
 class Operation:
     response: tuple[type[BaseModel], ...]
     body: type[BaseModel] | None
-    body_optional: bool
+    body_absent_when: Callable[[], bool] | None
     errors: tuple[int, ...]
     upload_field: str | None
 
@@ -35,13 +36,17 @@ def endpoint(
     response: type[BaseModel] | tuple[type[BaseModel], ...],
     *,
     body: type[BaseModel] | None = None,
-    body_optional: bool = False,
+    body_absent_when: Callable[[], bool] | None = None,
     errors: tuple[int, ...] = (),
     upload_field: str | None = None,
 ):
-    """Declare a view's contract; with `body`, the view receives the validated body."""
+    """Declare a view's contract; with `body`, the view receives the validated body.
+
+    The view receives None instead when `body_absent_when()` says the request sends none, or
+    when it uploads a file in `upload_field`.
+    """
     answers = response if isinstance(response, tuple) else (response,)
-    operation = Operation(answers, body, body_optional, errors, upload_field)
+    operation = Operation(answers, body, body_absent_when, errors, upload_field)
 
     def decorate(view):
         if body is None:
@@ -50,7 +55,7 @@ def endpoint(
 
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
-            skip = (body_optional and not request.get_data(cache=True).strip()) or (
+            skip = (body_absent_when and body_absent_when()) or (
                 upload_field and request.mimetype == "multipart/form-data"
             )
             kwargs["body"] = None if skip else parse_body(body)
@@ -98,7 +103,7 @@ def _request_body(operation: Operation) -> dict[str, Any] | None:
                 "required": [operation.upload_field],
             }
         }
-    return {"required": not operation.body_optional, "content": content}
+    return {"required": operation.body_absent_when is None, "content": content}
 
 
 def _ref(model: type[BaseModel]) -> str:

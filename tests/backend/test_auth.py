@@ -69,6 +69,33 @@ def test_restore_a_session_with_the_token_alone(client, auth):
     assert response.get_json() == {"id": auth.user["id"]}
 
 
+@pytest.mark.parametrize("body", [{}, {"device": "Laptop"}], ids=["empty", "device only"])
+def test_a_token_with_a_json_body_without_credentials_restores_the_session(client, auth, body):
+    """As on the original server, which restores whenever Authorization is sent."""
+    response = client.post("/signin", headers=auth.headers, json=body)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json() == {"id": auth.user["id"]}
+    forged = client.post("/signin", headers={"Authorization": "Bearer forged"}, json=body)
+    assert forged.status_code == 401
+
+
+def test_a_token_with_credentials_signs_in_with_the_credentials(client, auth, accounts):
+    other = accounts.register(name="Eve")
+    credentials = {"email": other.user["email"], "password": TEST_PASSWORD}
+    response = client.post("/signin", headers=auth.headers, json=credentials)
+    assert response.status_code == 200
+    assert response.get_json()["userId"] == other.user["id"]
+    partial = client.post("/signin", headers=auth.headers, json={"email": other.user["email"]})
+    assert partial.status_code == 400
+    assert "password" in partial.get_json()["error"]["fields"]
+
+
+def test_an_empty_json_body_without_a_token_is_refused(client):
+    response = client.post("/signin", json={})
+    assert response.status_code == 400
+    assert set(response.get_json()["error"]["fields"]) == {"email", "password"}
+
+
 @pytest.mark.parametrize(
     "header",
     ["", "Bearer", "Bearer ", "not-a-token", "Bearer not-a-token", "x" * 5000, "a b c"],
