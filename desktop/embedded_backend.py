@@ -1,17 +1,34 @@
-"""EmbeddedBackend: runs `main.py serve` on a free loopback port as a child process."""
+"""EmbeddedBackend: runs `smartbrain serve` on a free loopback port as a child process."""
 
 from __future__ import annotations
 
+import os
 import re
+import site
 import sys
 from collections import deque
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, Signal, Slot
 
-MAIN_SCRIPT = Path(__file__).resolve().parent.parent / "main.py"
+# Where desktop/ sits, next to backend/ and smartbrain_cli/: a checkout, or site-packages.
+PACKAGES_ROOT = Path(__file__).resolve().parent.parent
 READY_LINE = re.compile(r"^SmartBrain backend listening on (http://127\.0\.0\.1:\d+)\s*$")
 STOP_TIMEOUT_MS = 3000
+
+
+def _child_environment() -> QProcessEnvironment:
+    """This process's environment, unbuffered; from a checkout, with the checkout first on the
+    child's import path, so it runs this same copy of the code from any working directory."""
+    environment = QProcessEnvironment.systemEnvironment()
+    environment.insert("PYTHONUNBUFFERED", "1")
+    installed = {Path(path) for path in (*site.getsitepackages(), site.getusersitepackages())}
+    if PACKAGES_ROOT not in installed:
+        inherited = environment.value("PYTHONPATH")
+        environment.insert(
+            "PYTHONPATH", os.pathsep.join(filter(None, [str(PACKAGES_ROOT), inherited]))
+        )
+    return environment
 
 
 class EmbeddedBackend(QObject):
@@ -25,7 +42,9 @@ class EmbeddedBackend(QObject):
         super().__init__(parent)
         self._command = command or [
             sys.executable,
-            str(MAIN_SCRIPT),
+            "-P",  # not the working directory first on the import path: only our packages
+            "-m",
+            "smartbrain_cli",
             "serve",
             "--host",
             "127.0.0.1",
@@ -39,9 +58,7 @@ class EmbeddedBackend(QObject):
         self._stdout = b""
         self._stderr_tail: deque[str] = deque(maxlen=5)
         self._process = QProcess(self)
-        environment = QProcessEnvironment.systemEnvironment()
-        environment.insert("PYTHONUNBUFFERED", "1")
-        self._process.setProcessEnvironment(environment)
+        self._process.setProcessEnvironment(_child_environment())
         self._process.readyReadStandardOutput.connect(self.on_process_stdout_ready)
         self._process.readyReadStandardError.connect(self.on_process_stderr_ready)
         self._process.errorOccurred.connect(self.on_process_error_occurred)

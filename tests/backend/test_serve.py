@@ -348,7 +348,7 @@ def test_db_upgrade_says_in_one_sentence_when_the_database_is_away(tmp_path):
 
 def test_serve_gives_a_web_front_end_every_core_and_the_desktop_one_worker():
     from desktop.embedded_backend import EmbeddedBackend
-    from main import _parser
+    from smartbrain_cli import _parser
 
     cores = 1 if sys.platform == "win32" else os.cpu_count() or 1
     assert _parser().parse_args(["serve"]).workers == cores

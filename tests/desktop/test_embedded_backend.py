@@ -1,4 +1,4 @@
-"""EmbeddedBackend: the real `main.py serve` as a child process."""
+"""EmbeddedBackend: the real `python -m smartbrain_cli serve` as a child process."""
 
 from __future__ import annotations
 
