@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from flask import current_app
 from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from backend.driver_statements import DriverStatement
 from backend.errors import ApiError, WrongPassword
 from backend.extensions import db
 from backend.hash_costs import hash_costs
@@ -118,9 +119,25 @@ def _session_ended() -> ApiError:
 
 
 _USERS = cast(Table, User.__table__)
-# Built once: the hot paths pay for neither building nor compiling their statements.
-_PROFILE_ROW = select(_USERS).where(_USERS.c.id == bindparam("user_id"))
-_COUNT_ENTRY = (
+
+
+class _ProfileRow(NamedTuple):
+    id: int
+    name: str
+    email: str
+    entries: int | None
+    joined: Any
+    age: int | None
+    pet: str | None
+
+
+# Built and compiled once, run on the driver's cursor (backend/driver_statements.py).
+_PROFILE_ROW = DriverStatement(
+    select(*(_USERS.c[field] for field in _ProfileRow._fields)).where(
+        _USERS.c.id == bindparam("user_id")
+    )
+)
+_COUNT_ENTRY = DriverStatement(
     update(_USERS)
     .where(_USERS.c.id == bindparam("user_id"))
     .values(entries=_USERS.c.entries + 1)
@@ -133,10 +150,10 @@ def profile(user_id: int, rank_along: Any = None) -> dict:
 
     rank_along: the answer to the leaderboard's member_rank_call, made beforehand.
     """
-    with db.connect() as connection:
-        user = connection.execute(_PROFILE_ROW, {"user_id": user_id}).first()
-    if user is None:
+    row = _PROFILE_ROW.first(db.engine, user_id=user_id)
+    if row is None:
         raise _session_ended()
+    user = _ProfileRow(*row)
     rank, total = ranking().rank(int(user.entries or 0), rank_along)
     return {**user_json(user), "rank": rank, "totalUsers": total}
 
@@ -180,9 +197,9 @@ def update_profile(user: User, fields: ProfileFields) -> User:
 
 def count_entry(user_id: int) -> int:
     """Add one to the user's entries atomically and return the new count."""
-    with db.connect() as connection:  # autocommit: the one statement is the transaction
-        entries = connection.execute(_COUNT_ENTRY, {"user_id": user_id}).scalar_one_or_none()
-    if entries is None:
+    row = _COUNT_ENTRY.first(db.engine, user_id=user_id)  # autocommit: one statement
+    if row is None:
         raise _session_ended()
-    ranking().record(user_id, int(entries))
-    return int(entries)
+    entries = int(row[0])
+    ranking().record(user_id, entries)
+    return entries
