@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from backend.blueprints.health import FRESH_SECONDS
 from backend.migrate import upgrade
 from tests.backend.tcp_proxy import TcpProxy, redis_upstream
@@ -13,53 +15,44 @@ from tests.conftest import app_on
 UNAVAILABLE = {"status": "unavailable", "database": "ok", "redis": "unavailable"}
 
 
-def _app_behind_a_redis_proxy(database_url: str, redis_url: str, proxy: TcpProxy):
-    _upstream, url_template = redis_upstream(redis_url)
+@pytest.fixture
+def behind_a_proxy(database_url, redis_url, redis_client):
+    """(the Redis forwarder, a test client of an app that reaches Redis through it)."""
+    upstream, url_template = redis_upstream(redis_url)
     upgrade(database_url)
-    return app_on(database_url, url_template.format(port=proxy.port))
-
-
-def test_a_flood_of_health_checks_reaches_redis_once_a_second(
-    database_url, redis_url, redis_client
-):
     with (
-        TcpProxy(redis_upstream(redis_url)[0]) as proxy,
-        _app_behind_a_redis_proxy(database_url, redis_url, proxy) as app,
+        TcpProxy(upstream) as proxy,
+        app_on(database_url, url_template.format(port=proxy.port)) as app,
     ):
         client = app.test_client()
         assert client.get("/health").status_code == 200
-        sends, started = proxy.client_sends, time.monotonic()
-        for _ in range(200):
-            assert client.get("/health").get_json()["status"] == "ok"
-        elapsed = time.monotonic() - started
-        assert proxy.client_sends - sends <= elapsed // FRESH_SECONDS + 1
+        yield proxy, client
 
 
-def test_an_outage_a_request_met_shows_at_once(database_url, redis_url, redis_client):
-    with (
-        TcpProxy(redis_upstream(redis_url)[0]) as proxy,
-        _app_behind_a_redis_proxy(database_url, redis_url, proxy) as app,
-    ):
-        client = app.test_client()
-        assert client.get("/health").status_code == 200
-        proxy.stop()
-        assert client.get("/profile/1", headers={"Authorization": "x" * 43}).status_code == 503
-        health = client.get("/health")
-        assert (health.status_code, health.get_json()) == (503, UNAVAILABLE)
+def test_a_flood_of_health_checks_reaches_redis_once_a_second(behind_a_proxy):
+    proxy, client = behind_a_proxy
+    sends, started = proxy.client_sends, time.monotonic()
+    for _ in range(200):
+        assert client.get("/health").get_json()["status"] == "ok"
+    elapsed = time.monotonic() - started
+    assert proxy.client_sends - sends <= elapsed // FRESH_SECONDS + 1
 
 
-def test_an_outage_no_request_met_shows_within_a_second(database_url, redis_url, redis_client):
-    with (
-        TcpProxy(redis_upstream(redis_url)[0]) as proxy,
-        _app_behind_a_redis_proxy(database_url, redis_url, proxy) as app,
-    ):
-        client = app.test_client()
-        assert client.get("/health").status_code == 200
-        proxy.stop()
-        stopped = time.monotonic()
-        while (health := client.get("/health")).status_code == 200:
-            assert time.monotonic() - stopped < FRESH_SECONDS + 0.5
-            time.sleep(0.05)
-        assert health.get_json() == UNAVAILABLE
-        proxy.start(proxy.port)
-        assert client.get("/health").status_code == 200  # a failure is never remembered
+def test_an_outage_a_request_met_shows_at_once(behind_a_proxy):
+    proxy, client = behind_a_proxy
+    proxy.stop()
+    assert client.get("/profile/1", headers={"Authorization": "x" * 43}).status_code == 503
+    health = client.get("/health")
+    assert (health.status_code, health.get_json()) == (503, UNAVAILABLE)
+
+
+def test_an_outage_no_request_met_shows_within_a_second(behind_a_proxy):
+    proxy, client = behind_a_proxy
+    proxy.stop()
+    stopped = time.monotonic()
+    while (health := client.get("/health")).status_code == 200:
+        assert time.monotonic() - stopped < FRESH_SECONDS + 0.5
+        time.sleep(0.05)
+    assert health.get_json() == UNAVAILABLE
+    proxy.start(proxy.port)
+    assert client.get("/health").status_code == 200  # a failure is never remembered
