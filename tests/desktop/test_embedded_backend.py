@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import pytest
@@ -46,3 +47,12 @@ def test_the_sign_in_window_waits_for_this_computers_server(qtbot, tasks, settin
     qtbot.waitUntil(lambda: "could not start: exit code 3" in window.banner.text, timeout=5000)
     assert window.banner.action.text() == "Try again"
     assert not window.submit.isEnabled()
+
+
+def test_from_a_checkout_the_child_imports_this_copy_of_the_code():
+    """Whatever the working directory, and whichever copy another install put on the path."""
+    from desktop.embedded_backend import PACKAGES_ROOT, _child_environment
+
+    environment = _child_environment()
+    assert environment.value("PYTHONPATH").split(os.pathsep)[0] == str(PACKAGES_ROOT)
+    assert (PACKAGES_ROOT / "smartbrain_cli" / "__main__.py").is_file()
