@@ -30,7 +30,9 @@ from pathlib import Path
 from typing import IO
 
 from redis import Redis
+from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
+from redis.retry import Retry
 
 from backend.data_dir_lock import lock_data_dir
 from backend.private_files import private_dir, private_new_files, private_tree
@@ -114,7 +116,7 @@ class EmbeddedProgram:
                     start_new_session=_NEW_SESSION,
                 )
             self._write_state(port, password, self._process.pid)
-            self._client = Redis(host=LOOPBACK, port=port, password=password, socket_timeout=5)
+            self._client = _client(port, password, timeout=5)
             if self._wait_ready(self._process, self._client):
                 return f"redis://:{password}@{LOOPBACK}:{port}/0"
             self._end_process()
@@ -205,13 +207,7 @@ class EmbeddedProgram:
             port, password, pid = int(state["port"]), str(state["password"]), int(state["pid"])
         except (OSError, ValueError, KeyError, TypeError):
             return
-        with Redis(
-            host=LOOPBACK,
-            port=port,
-            password=password,
-            socket_timeout=2,
-            socket_connect_timeout=2,
-        ) as client:
+        with _client(port, password, timeout=2) as client:
             try:
                 # Only our server knows this password: whatever else may have this port or this
                 # process id now is left alone.
@@ -225,6 +221,18 @@ class EmbeddedProgram:
                 os.kill(pid, signal.SIGTERM)  # Windows: TerminateProcess
                 _stops_answering(client)
         self._state_file.unlink(missing_ok=True)
+
+
+def _client(port: int, password: str, timeout: float) -> Redis:
+    """A client that asks once: here a refused connection is an answer, not a hiccup."""
+    return Redis(
+        host=LOOPBACK,
+        port=port,
+        password=password,
+        socket_timeout=timeout,
+        socket_connect_timeout=timeout,
+        retry=Retry(NoBackoff(), 0),
+    )
 
 
 def _ask_to_shut_down(client: Redis) -> None:
