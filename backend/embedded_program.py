@@ -188,10 +188,11 @@ class EmbeddedProgram:
         return False
 
     def _shut_down(self, process: subprocess.Popen[bytes]) -> None:
-        if process.poll() is None and self._client is not None:
-            _ask_to_shut_down(self._client)
+        asked = (
+            process.poll() is None and self._client is not None and _ask_to_shut_down(self._client)
+        )
         try:
-            process.wait(STOP_SECONDS)
+            process.wait(STOP_SECONDS if asked else 0)
         except subprocess.TimeoutExpired:
             process.terminate()
             try:
@@ -216,8 +217,7 @@ class EmbeddedProgram:
                 self._state_file.unlink(missing_ok=True)
                 return
             pid = int(server.get("process_id", pid))
-            _ask_to_shut_down(client)
-            if not _stops_answering(client):
+            if not (_ask_to_shut_down(client) and _stops_answering(client)):
                 os.kill(pid, signal.SIGTERM)  # Windows: TerminateProcess
                 _stops_answering(client)
         self._state_file.unlink(missing_ok=True)
@@ -235,13 +235,14 @@ def _client(port: int, password: str, timeout: float) -> Redis:
     )
 
 
-def _ask_to_shut_down(client: Redis) -> None:
-    """SHUTDOWN: Redis, Valkey and Memurai write their append-only file and exit; a server
-    without the command (Garnet commits every write as it goes) is ended by its process."""
+def _ask_to_shut_down(client: Redis) -> bool:
+    """SHUTDOWN: Redis, Valkey and Memurai write their append-only file and exit (True). A
+    server that refuses (Garnet commits every write as it goes) is ended by its process."""
     try:
-        client.shutdown()
+        client.shutdown()  # returns once the server has closed the connection
     except RedisError:
-        pass
+        return False
+    return True
 
 
 def _stops_answering(client: Redis, timeout: float = STOP_SECONDS) -> bool:

