@@ -16,7 +16,8 @@ from PySide6.QtWidgets import (
 from desktop import validation
 from desktop.api_client import ApiClient
 from desktop.dates import local_time
-from desktop.errors import InvalidInputError, describe
+from desktop.errors import describe
+from desktop.forms import FormRequest, show_field_errors
 from desktop.widgets import Banner, BusyBar, FieldBox
 from desktop.worker import TaskRunner
 
@@ -34,11 +35,13 @@ class ProfileDialog(QDialog):
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self._api = api
         self._tasks = tasks
-        self._saving = False
         self._edited = False
         self.setWindowTitle("Profile – SmartBrain")
         self._init_widgets()
         self._init_layout()
+        self._save_request = FormRequest(
+            self, tasks, self.save, self._fields(), busy_text="Saving…", bar=self.busy
+        )
         self._show_user(user)
         self.name.setFocus()
         self._tasks.run(self, self._api.get_profile, self.on_profile_loaded, self.on_load_failed)
@@ -93,7 +96,7 @@ class ProfileDialog(QDialog):
         self.email.setText(str(user.get("email") or ""))
         self.entries.setText(str(user.get("entries", 0)))
         self.joined.setText(local_time(user.get("joined"), date_only=True))
-        if self._edited or self._saving:
+        if self._edited or self._save_request.busy:
             return
         self.name.edit.setText(str(user.get("name") or ""))
         age = user.get("age")
@@ -117,44 +120,21 @@ class ProfileDialog(QDialog):
 
     @Slot()
     def on_save_clicked(self) -> None:
-        if self._saving:
+        if self._save_request.busy:
             return
         self.on_field_edited()
         if any(field.error.isVisibleTo(self) for field in self._fields()):
             return
         name, pet = self.name.text.strip(), self.pet.text.strip()
         age = int(self.age.text) if self.age.text.strip() else None
-        self._set_saving(True)
-        self._tasks.run(
-            self,
-            lambda: _save(self._api, name, age, pet),
-            self.on_save_succeeded,
-            self.on_save_failed,
+        self._save_request.run_to_accept(
+            lambda: _save(self._api, name, age, pet), self.profile_saved, self.on_save_failed
         )
 
     @Slot(object)
-    def on_save_succeeded(self, user: dict) -> None:
-        self._set_saving(False)
-        self.profile_saved.emit(user)
-        self.accept()
-
-    @Slot(object)
     def on_save_failed(self, error: Exception) -> None:
-        self._set_saving(False)
-        if isinstance(error, InvalidInputError) and error.fields:
-            boxes = {"name": self.name, "age": self.age, "pet": self.pet}
-            for key, message in error.fields.items():
-                if key in boxes:
-                    boxes[key].set_error(message)
+        show_field_errors(error, {"name": self.name, "age": self.age, "pet": self.pet})
         self.banner.show_message("error", describe(error))
-
-    def _set_saving(self, saving: bool) -> None:
-        self._saving = saving
-        self.busy.set_busy(saving)
-        self.save.setEnabled(not saving)
-        self.save.setText("Saving…" if saving else "&Save")
-        for field in self._fields():
-            field.edit.setReadOnly(saving)
 
 
 def _save(api: ApiClient, name: str, age: int | None, pet: str) -> dict:

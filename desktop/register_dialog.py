@@ -14,7 +14,8 @@ from PySide6.QtWidgets import (
 
 from desktop import validation
 from desktop.api_client import ApiClient
-from desktop.errors import InvalidInputError, ServerUnavailableError, describe
+from desktop.errors import ServerUnavailableError, describe
+from desktop.forms import FormRequest, show_field_errors
 from desktop.widgets import Banner, BusyBar, FieldBox, HeightFollowsContents
 from desktop.worker import TaskRunner
 
@@ -28,12 +29,13 @@ class RegisterDialog(QDialog):
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self._api = api
-        self._tasks = tasks
-        self._busy = False
         self._touched: set[FieldBox] = set()
         self.setWindowTitle("Create an account – SmartBrain")
         self._init_widgets()
         self._init_layout()
+        self._request = FormRequest(
+            self, tasks, self.submit, self._fields(), busy_text="Creating account…", bar=self.busy
+        )
         HeightFollowsContents(self)  # an error that wraps grows the dialog, never squeezes it
         self._validate()
 
@@ -106,7 +108,7 @@ class RegisterDialog(QDialog):
 
     @Slot()
     def on_create_clicked(self) -> None:
-        if self._busy:
+        if self._request.busy:
             return
         self._touched.update(self._fields())
         if not self._validate():
@@ -114,42 +116,19 @@ class RegisterDialog(QDialog):
             return
         name, email, password = self.name.text.strip(), self.email.text.strip(), self.password.text
         self.banner.clear()
-        self._set_busy(True)
-        self._tasks.run(
-            self,
+        self._request.run_to_accept(
             lambda: self._api.register(name, email, password),
-            self.on_register_succeeded,
+            self.registered,
             self.on_register_failed,
         )
 
     @Slot(object)
-    def on_register_succeeded(self, user: dict) -> None:
-        self._set_busy(False)
-        self.registered.emit(user)
-        self.accept()
-
-    @Slot(object)
     def on_register_failed(self, error: Exception) -> None:
-        self._set_busy(False)
-        if isinstance(error, InvalidInputError) and error.fields:
-            boxes = {"name": self.name, "email": self.email, "password": self.password}
-            shown = [boxes[key] for key in error.fields if key in boxes]
-            for key, message in error.fields.items():
-                if key in boxes:
-                    boxes[key].set_error(message)
-            if shown:
-                shown[0].setFocus()
-            else:
-                self.banner.show_message("error", error.message)
+        boxes = {"name": self.name, "email": self.email, "password": self.password}
+        shown = show_field_errors(error, boxes)
+        if shown:
+            shown[0].setFocus()
         elif isinstance(error, ServerUnavailableError):
             self.banner.show_message("error", error.message, "Try again")
         else:
             self.banner.show_message("error", describe(error))
-
-    def _set_busy(self, busy: bool) -> None:
-        self._busy = busy
-        self.busy.set_busy(busy)
-        self.submit.setEnabled(not busy)
-        self.submit.setText("Creating account…" if busy else "Create &account")
-        for field in self._fields():
-            field.edit.setReadOnly(busy)

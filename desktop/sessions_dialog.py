@@ -27,6 +27,7 @@ from desktop import message_box, validation
 from desktop.api_client import ApiClient
 from desktop.dates import local_time
 from desktop.errors import InvalidInputError, describe
+from desktop.forms import FormRequest, reject_field, show_field_errors
 from desktop.widgets import Banner, BusyBar, FieldBox
 from desktop.worker import TaskRunner
 
@@ -52,6 +53,9 @@ class SessionsDialog(QDialog):
         self._init_sessions()
         self._init_password()
         self._init_layout()
+        self._password_request = FormRequest(
+            self, tasks, self.change_password, self._password_fields(), busy_text="Changing…"
+        )
         self._update_session_buttons()
         self.sessions.setFocus()
         self._load_sessions()
@@ -198,7 +202,7 @@ class SessionsDialog(QDialog):
 
     @Slot()
     def on_change_password_clicked(self) -> None:
-        if not self.change_password.isEnabled():
+        if self._password_request.busy:
             return
         current, new = self.current_password.text, self.new_password.text
         errors = {
@@ -210,9 +214,7 @@ class SessionsDialog(QDialog):
             field.set_error(message)
         if any(errors.values()):
             return
-        self._set_changing_password(True)
-        self._tasks.run(
-            self,
+        self._password_request.run(
             lambda: _change_password(self._api, current, new),
             self.on_password_changed,
             self.on_password_change_failed,
@@ -220,7 +222,6 @@ class SessionsDialog(QDialog):
 
     @Slot(object)
     def on_password_changed(self, sessions: list[dict[str, Any]]) -> None:
-        self._set_changing_password(False)
         for field in self._password_fields():
             field.edit.clear()
         self.password_banner.show_message(
@@ -230,24 +231,14 @@ class SessionsDialog(QDialog):
 
     @Slot(object)
     def on_password_change_failed(self, error: Exception) -> None:
-        self._set_changing_password(False)
         if isinstance(error, InvalidInputError) and error.code == "invalid_credentials":
-            self.current_password.set_error("That is not your current password.")
-            self.current_password.edit.selectAll()
+            reject_field(self.current_password, "That is not your current password.")
             self.current_password.setFocus()
         elif isinstance(error, InvalidInputError) and error.fields:
             boxes = {"currentPassword": self.current_password, "newPassword": self.new_password}
-            for key, message in error.fields.items():
-                if key in boxes:
-                    boxes[key].set_error(message)
+            show_field_errors(error, boxes)
         else:
             self.password_banner.show_message("error", describe(error))
-
-    def _set_changing_password(self, busy: bool) -> None:
-        self.change_password.setEnabled(not busy)
-        self.change_password.setText("Changing…" if busy else "C&hange password")
-        for field in self._password_fields():
-            field.edit.setReadOnly(busy)
 
 
 def _session_row(session: dict[str, Any]) -> QTreeWidgetItem:

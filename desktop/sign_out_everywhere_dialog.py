@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QW
 
 from desktop.api_client import ApiClient
 from desktop.errors import InvalidInputError, describe
+from desktop.forms import FormRequest, reject_field, show_field_errors
 from desktop.widgets import Banner, BusyBar, FieldBox, repolish
 from desktop.worker import TaskRunner
 
@@ -20,8 +21,6 @@ class SignOutEverywhereDialog(QDialog):
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self._api = api
-        self._tasks = tasks
-        self._busy = False
         self.setWindowTitle("Sign out everywhere – SmartBrain")
         self.explanation = QLabel(
             "This signs you out on every computer and device, this one included. "
@@ -55,6 +54,7 @@ class SignOutEverywhereDialog(QDialog):
         layout.addWidget(self.buttons)
         self.setMinimumWidth(420)
         self.password.setFocus()
+        self._request = FormRequest(self, tasks, self.confirm, [self.password], bar=self.busy)
 
     @Slot()
     def on_password_edited(self) -> None:
@@ -62,39 +62,21 @@ class SignOutEverywhereDialog(QDialog):
 
     @Slot()
     def on_confirm_clicked(self) -> None:
-        if self._busy:
+        if self._request.busy:
             return
         password = self.password.text
         if not password:
             self.password.set_error("Enter your password.")
             return
-        self._set_busy(True)
-        self._tasks.run(
-            self,
+        self._request.run_to_accept(
             lambda: self._api.sign_out_everywhere(password),
-            self.on_sign_out_succeeded,
+            self.signed_out,
             self.on_sign_out_failed,
         )
 
     @Slot(object)
-    def on_sign_out_succeeded(self, revoked: int) -> None:
-        self._set_busy(False)
-        self.signed_out.emit(revoked)
-        self.accept()
-
-    @Slot(object)
     def on_sign_out_failed(self, error: Exception) -> None:
-        self._set_busy(False)
         if isinstance(error, InvalidInputError) and error.code == "invalid_credentials":
-            self.password.set_error("That is not your password.")
-            self.password.edit.selectAll()
-        elif isinstance(error, InvalidInputError) and "password" in error.fields:
-            self.password.set_error(error.fields["password"])
-        else:
+            reject_field(self.password, "That is not your password.")
+        elif not show_field_errors(error, {"password": self.password}):
             self.banner.show_message("error", describe(error))
-
-    def _set_busy(self, busy: bool) -> None:
-        self._busy = busy
-        self.busy.set_busy(busy)
-        self.confirm.setEnabled(not busy)
-        self.password.edit.setReadOnly(busy)

@@ -1,0 +1,93 @@
+"""What the forms share about sending what the user typed: the busy state while the request
+is in flight, and the server's refusals shown under the fields they are about."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from PySide6.QtCore import SignalInstance
+from PySide6.QtWidgets import QDialog, QPushButton
+
+from desktop.errors import InvalidInputError
+from desktop.widgets import BusyBar, FieldBox
+from desktop.worker import OnError, OnSuccess, TaskRunner
+
+
+def show_field_errors(error: Exception, boxes: Mapping[str, FieldBox]) -> list[FieldBox]:
+    """Show each message of an InvalidInputError under the box its field name maps to; the
+    boxes that got one, in the error's order (none for any other failure)."""
+    if not isinstance(error, InvalidInputError):
+        return []
+    shown = []
+    for key, message in error.fields.items():
+        box = boxes.get(key)
+        if box is not None:
+            box.set_error(message)
+            shown.append(box)
+    return shown
+
+
+def reject_field(box: FieldBox, message: str) -> None:
+    """Show `message` under `box` and select its text, so that typing replaces it."""
+    box.set_error(message)
+    box.edit.selectAll()
+
+
+class FormRequest:
+    """A dialog's request, sent through the TaskRunner. While it is in flight the form is busy:
+    its fields read-only, its button disabled (and saying `busy_text`, if given), its bar
+    moving; the outcome then goes to the handler with the form idle again."""
+
+    def __init__(
+        self,
+        dialog: QDialog,
+        tasks: TaskRunner,
+        button: QPushButton,
+        fields: Sequence[FieldBox],
+        *,
+        busy_text: str | None = None,
+        bar: BusyBar | None = None,
+    ) -> None:
+        self._dialog = dialog
+        self._tasks = tasks
+        self._button = button
+        self._idle_text = button.text()
+        self._busy_text = busy_text
+        self._fields = list(fields)
+        self._bar = bar
+        self.busy = False
+
+    def run(self, call: Callable[[], Any], on_success: OnSuccess, on_error: OnError) -> None:
+        """Send `call`; then `on_success(result)` or `on_error(exception)`, as TaskRunner.run."""
+        self._set_busy(True)
+        self._tasks.run(
+            self._dialog,
+            call,
+            lambda result: self._finish(on_success, result),
+            lambda error: self._finish(on_error, error),
+        )
+
+    def run_to_accept(
+        self, call: Callable[[], Any], done: SignalInstance, on_error: OnError
+    ) -> None:
+        """Send `call`; once it succeeds, emit `done(result)` and accept the dialog."""
+        self.run(call, lambda result: self._accept(done, result), on_error)
+
+    def _accept(self, done: SignalInstance, result: Any) -> None:
+        done.emit(result)
+        self._dialog.accept()
+
+    def _finish(self, handler: Callable[[Any], None], outcome: Any) -> None:
+        self._set_busy(False)
+        handler(outcome)
+
+    def _set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        if self._bar is not None:
+            self._bar.set_busy(busy)
+        self._button.setEnabled(not busy)
+        if self._busy_text is not None:
+            self._button.setText(self._busy_text if busy else self._idle_text)
+        for field in self._fields:
+            field.edit.setReadOnly(busy)
