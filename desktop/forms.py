@@ -1,5 +1,5 @@
-"""What the forms share about sending what the user typed: the busy state while the request
-is in flight, and the server's refusals shown under the fields they are about."""
+"""What the form dialogs share: their page's layout, the busy state while their request is in
+flight, and the server's refusals shown under the fields they are about."""
 
 from __future__ import annotations
 
@@ -7,11 +7,37 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import SignalInstance
-from PySide6.QtWidgets import QDialog, QPushButton
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QPushButton, QWidget
 
 from desktop.errors import InvalidInputError
-from desktop.widgets import BusyBar, FieldBox
+from desktop.widgets import BusyBar, FieldBox, dialog_layout
 from desktop.worker import OnError, OnSuccess, TaskRunner
+
+
+def form_page(
+    dialog: QDialog,
+    above: Sequence[QWidget],
+    rows: Sequence[tuple[str, QWidget]],
+    busy: BusyBar,
+    buttons: QDialogButtonBox,
+    *,
+    spacing: int,
+    row_spacing: int,
+) -> None:
+    """Lay out a form dialog: `above` (a title, the banner), the labelled `rows`, then the
+    room errors leave when they go (above the buttons, not between rows), the busy bar and
+    the buttons."""
+    form = QFormLayout()
+    form.setVerticalSpacing(row_spacing)
+    for label, field in rows:
+        form.addRow(label, field)
+    layout = dialog_layout(dialog, spacing)
+    for widget in above:
+        layout.addWidget(widget)
+    layout.addLayout(form)
+    layout.addStretch(1)
+    layout.addWidget(busy)
+    layout.addWidget(buttons)
 
 
 def show_field_errors(error: Exception, boxes: Mapping[str, FieldBox]) -> list[FieldBox]:

@@ -7,9 +7,7 @@ from PySide6.QtGui import QIntValidator
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QFormLayout,
     QLabel,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -17,7 +15,7 @@ from desktop import validation
 from desktop.api_client import ApiClient
 from desktop.dates import local_time
 from desktop.errors import describe
-from desktop.forms import FormRequest, show_field_errors
+from desktop.forms import FormRequest, form_page, show_field_errors
 from desktop.widgets import Banner, BusyBar, FieldBox
 from desktop.worker import TaskRunner
 
@@ -70,22 +68,15 @@ class ProfileDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
 
     def _init_layout(self) -> None:
-        form = QFormLayout()
-        form.setVerticalSpacing(10)
-        form.addRow("&Name", self.name)
-        form.addRow("Email", self.email)
-        form.addRow("&Age", self.age)
-        form.addRow("Favourite &pet", self.pet)
-        form.addRow("Entries", self.entries)
-        form.addRow("Member since", self.joined)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 20, 24, 16)
-        layout.setSpacing(10)
-        layout.addWidget(self.banner)
-        layout.addLayout(form)
-        layout.addStretch(1)
-        layout.addWidget(self.busy)
-        layout.addWidget(self.buttons)
+        rows = [
+            ("&Name", self.name),
+            ("Email", self.email),
+            ("&Age", self.age),
+            ("Favourite &pet", self.pet),
+            ("Entries", self.entries),
+            ("Member since", self.joined),
+        ]
+        form_page(self, [self.banner], rows, self.busy, self.buttons, spacing=10, row_spacing=10)
         self.setMinimumWidth(480)
 
     def _fields(self) -> list[FieldBox]:

@@ -6,16 +6,14 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QFormLayout,
     QLabel,
-    QVBoxLayout,
     QWidget,
 )
 
 from desktop import validation
 from desktop.api_client import ApiClient
 from desktop.errors import ServerUnavailableError, describe
-from desktop.forms import FormRequest, show_field_errors
+from desktop.forms import FormRequest, form_page, show_field_errors
 from desktop.widgets import Banner, BusyBar, FieldBox, HeightFollowsContents
 from desktop.worker import TaskRunner
 
@@ -60,21 +58,14 @@ class RegisterDialog(QDialog):
         self.busy = BusyBar(self)
 
     def _init_layout(self) -> None:
-        form = QFormLayout()
-        form.setVerticalSpacing(8)
-        form.addRow("&Name", self.name)
-        form.addRow("&Email", self.email)
-        form.addRow("&Password", self.password)
-        form.addRow("Con&firm password", self.confirmation)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 20, 24, 16)
-        layout.setSpacing(12)
-        layout.addWidget(self.title)
-        layout.addWidget(self.banner)
-        layout.addLayout(form)
-        layout.addStretch(1)  # room left when errors go: above the buttons, not between rows
-        layout.addWidget(self.busy)
-        layout.addWidget(self.buttons)
+        rows = [
+            ("&Name", self.name),
+            ("&Email", self.email),
+            ("&Password", self.password),
+            ("Con&firm password", self.confirmation),
+        ]
+        above = [self.title, self.banner]
+        form_page(self, above, rows, self.busy, self.buttons, spacing=12, row_spacing=8)
         self.setMinimumWidth(480)
         self.name.setFocus()
 

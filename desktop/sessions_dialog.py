@@ -28,7 +28,7 @@ from desktop.api_client import ApiClient
 from desktop.dates import local_time
 from desktop.errors import InvalidInputError, describe
 from desktop.forms import FormRequest, reject_field, show_field_errors
-from desktop.widgets import Banner, BusyBar, FieldBox
+from desktop.widgets import Banner, BusyBar, FieldBox, dialog_layout
 from desktop.worker import TaskRunner
 
 SESSION_ID_ROLE = Qt.ItemDataRole.UserRole
@@ -106,9 +106,7 @@ class SessionsDialog(QDialog):
         group_layout.addWidget(self.change_password, 0, Qt.AlignmentFlag.AlignRight)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 20, 24, 16)
-        layout.setSpacing(10)
+        layout = dialog_layout(self, spacing=10)
         layout.addWidget(self.sessions_label)
         layout.addWidget(self.sessions_banner)
         layout.addWidget(self.sessions, 1)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QWidget
 
 from desktop.api_client import ApiClient
 from desktop.errors import InvalidInputError, describe
 from desktop.forms import FormRequest, reject_field, show_field_errors
-from desktop.widgets import Banner, BusyBar, FieldBox, repolish
+from desktop.widgets import Banner, BusyBar, FieldBox, dialog_layout, repolish
 from desktop.worker import TaskRunner
 
 
@@ -43,9 +43,7 @@ class SignOutEverywhereDialog(QDialog):
         self.confirm.clicked.connect(self.on_confirm_clicked)
         self.buttons.rejected.connect(self.reject)
         self.busy = BusyBar(self)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 20, 24, 16)
-        layout.setSpacing(10)
+        layout = dialog_layout(self, spacing=10)
         layout.addWidget(self.explanation)
         layout.addWidget(self.banner)
         layout.addWidget(self.password_label)

@@ -179,6 +179,14 @@ def open_dialog(dialog: QDialog) -> None:
     dialog.open()
 
 
+def dialog_layout(dialog: QDialog, spacing: int) -> QVBoxLayout:
+    """The vertical layout of a dialog's page, with the margins every dialog uses."""
+    layout = QVBoxLayout(dialog)
+    layout.setContentsMargins(24, 20, 24, 16)
+    layout.setSpacing(spacing)
+    return layout
+
+
 def primary_button(text: str, parent: QWidget | None = None) -> QPushButton:
     """The form's main action, styled as such."""
     button = QPushButton(text, parent)
