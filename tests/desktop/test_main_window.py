@@ -85,6 +85,9 @@ def test_sign_out_everywhere_needs_the_password_and_ends_every_session(
     qtbot.keyClicks(dialog.password.edit, "not my password")
     qtbot.mouseClick(dialog.confirm, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(dialog.password.error.isVisible)
+    assert dialog.password.error.text() == "That is not your password."
+    assert dialog.password.edit.selectedText() == "not my password"  # typing replaces it
+    assert dialog.confirm.isEnabled() and not dialog.password.edit.isReadOnly()
     assert controller.main_window is main_window
 
     dialog.password.edit.clear()

@@ -40,6 +40,8 @@ def test_profile_round_trip(qtbot, open_profile, signed_in, account, live_server
     with qtbot.waitSignal(dialog.accepted):
         qtbot.mouseClick(dialog.save, Qt.MouseButton.LeftButton)
         assert not dialog.save.isEnabled()
+        assert dialog.save.text() == "Saving…" and dialog.busy.isVisibleTo(dialog)
+        assert all(field.edit.isReadOnly() for field in (dialog.name, dialog.age, dialog.pet))
     assert signed_in.greeting.text() == "Dana Scully, your current entry count is 0"
     qtbot.waitUntil(lambda: signed_in.findChild(ProfileDialog) is None)
 

@@ -73,6 +73,9 @@ def test_change_password(qtbot, open_sessions, account, live_server, controller)
     qtbot.mouseClick(dialog.change_password, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(dialog.current_password.error.isVisible)
     assert dialog.current_password.error.text() == "That is not your current password."
+    assert dialog.current_password.edit.selectedText() == "wrong password"
+    assert dialog.change_password.isEnabled()
+    assert dialog.change_password.text() == "C&hange password"
 
     dialog.current_password.edit.clear()
     qtbot.keyClicks(dialog.current_password.edit, account.password)
