@@ -5,8 +5,9 @@ under Granian, WSGI, one worker per core and 16 blocking threads. Then, each on 
 smartbrain-server over SQLite and a fresh Valkey, smartbrain-server over the machine's
 PostgreSQL and Redis, and `main.py serve` with its embedded defaults; for each, an
 authenticated GET /profile/<id> (with each client count), PUT /image and GET /health (with
-the most clients: their targets), each over keep-alive connections. Absolute figures on a shared machine move by ±30 % between runs: the ratios,
-taken minutes apart, are what to compare.
+the most clients: their targets), each over keep-alive connections. Absolute figures on a
+shared machine move by ±30 % between runs: the ratios, taken minutes apart, are what to
+compare.
 
 The load comes from the harness's Python clients (threads, one http.client connection each),
 the client issue 11's figures were taken with (its floor: 3,400-3,900 requests/s with 16
