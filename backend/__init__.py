@@ -9,7 +9,7 @@ from backend.config import Config
 
 def create_app(config: Config | None = None) -> Flask:
     """Build the API. `config.redis_url` must be set (the caller starts any embedded server)."""
-    from backend import openapi
+    from backend import contract, openapi
     from backend.blueprints import auth, health, image, profile, sessions
     from backend.errors import register_error_handlers
     from backend.extensions import db, redis_store, tokens
@@ -47,4 +47,5 @@ def create_app(config: Config | None = None) -> Flask:
     register_error_handlers(app)
     for blueprint in (auth.bp, sessions.bp, profile.bp, image.bp, health.bp, openapi.bp):
         app.register_blueprint(blueprint)
+    contract.bind(app)
     return app

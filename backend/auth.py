@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 from flask import g, request
 
+from backend.contract import protect
 from backend.errors import ApiError
 from backend.extensions import tokens
 from backend.script_calls import ScriptCall
@@ -54,7 +55,7 @@ def require_auth(view: View | None = None, *, along: Along | None = None) -> Any
         g.token = token
         return view(*args, **kwargs)
 
-    wrapper.requires_auth = True  # type: ignore[attr-defined]
+    protect(wrapper)
     return wrapper
 
 

@@ -1,5 +1,7 @@
 """What every response carries: a request id, security headers, CORS, and an access log line.
 
+A declared body over the cap is refused before any view runs (uploads keep their own cap).
+
 Also who the client is behind trusted reverse proxies, and the allowed CORS origins.
 
 Also the JSON parser the app uses, which turns nesting deep enough to exhaust Python's
@@ -38,6 +40,7 @@ _SECURITY_HEADERS = [  # each added unless the view set its own
 ]
 
 
+_OWN_BODY_CAP = "smartbrain.own_body_cap"
 _HOST_NAME = re.compile(r"[a-z0-9_-]+(\.[a-z0-9_-]+)*\.?")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -154,12 +157,16 @@ def _refuse_oversized_body() -> None:
     (sign-out, ending a session) would otherwise do its work and answer 2xx. A view that takes
     uploads sets its own, larger cap and enforces it itself.
     """
-    view = current_app.view_functions.get(request.endpoint or "")
-    if getattr(getattr(view, "operation", None), "upload_field", None):
+    if request.endpoint in current_app.extensions[_OWN_BODY_CAP]:
         return
     limit, length = request.max_content_length, request.content_length
     if limit is not None and length is not None and length > limit:
         raise RequestEntityTooLarge()
+
+
+def keep_own_body_caps(app: Flask, endpoints: set[str]) -> None:
+    """Leave the body cap of these endpoints (those taking uploads) to their views."""
+    app.extensions[_OWN_BODY_CAP] = frozenset(endpoints)
 
 
 def _finish_response(response: Response) -> Response:

@@ -1,70 +1,19 @@
-"""/openapi.json, built from the same pydantic models that validate the requests.
-
-A view declares its request body, success body and possible errors once, with `@endpoint`;
-that declaration both parses the body (handing it to the view as `body`) and documents it.
-"""
+"""/openapi.json, read from the request contract (backend/contract.py) and its pydantic models."""
 
 from __future__ import annotations
 
-import functools
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, request
+from flask import Blueprint, Flask, current_app
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from backend import responses
+from backend.contract import Operation, operations
 from backend.statuses import STATUSES
-from backend.validation import parse_body
 
 _REF = "#/components/schemas/{model}"
-
-
-@dataclass(frozen=True)
-class Operation:
-    response: tuple[type[BaseModel], ...]
-    body: type[BaseModel] | None
-    body_absent_when: Callable[[], bool] | None
-    errors: tuple[int, ...]
-    upload_field: str | None
-
-
-def endpoint(
-    response: type[BaseModel] | tuple[type[BaseModel], ...],
-    *,
-    body: type[BaseModel] | None = None,
-    body_absent_when: Callable[[], bool] | None = None,
-    errors: tuple[int, ...] = (),
-    upload_field: str | None = None,
-):
-    """Declare a view's contract; with `body`, the view receives the validated body.
-
-    The view receives None instead when `body_absent_when()` says the request sends none, or
-    when it uploads a file in `upload_field`.
-    """
-    answers = response if isinstance(response, tuple) else (response,)
-    operation = Operation(answers, body, body_absent_when, errors, upload_field)
-
-    def decorate(view):
-        if body is None:
-            view.operation = operation
-            return view
-
-        @functools.wraps(view)
-        def wrapper(*args, **kwargs):
-            skip = (body_absent_when and body_absent_when()) or (
-                upload_field and request.mimetype == "multipart/form-data"
-            )
-            kwargs["body"] = None if skip else parse_body(body)
-            return view(*args, **kwargs)
-
-        wrapper.operation = operation  # type: ignore[attr-defined]
-        return wrapper
-
-    return decorate
 
 
 def _path(rule: str) -> tuple[str, list[dict]]:
@@ -79,11 +28,11 @@ def _path(rule: str) -> tuple[str, list[dict]]:
     return re.sub(r"<(?:(\w+):)?(\w+)>", replace, rule), parameters
 
 
-def _error_statuses(operation: Operation, protected: bool, has_parameters: bool) -> set[int]:
+def _error_statuses(operation: Operation, has_parameters: bool) -> set[int]:
     statuses = {413, 503, *operation.errors}  # any body over the cap is refused, read or not
     if operation.body is not None:
         statuses.add(400)
-    if protected:
+    if operation.protected:
         statuses.add(401)
     if has_parameters:
         statuses.add(404)
@@ -113,13 +62,12 @@ def _ref(model: type[BaseModel]) -> str:
 def build_document(app: Flask) -> dict[str, Any]:
     paths: dict[str, dict] = {}
     models: set[tuple[type[BaseModel], JsonSchemaMode]] = {(responses.Error, "serialization")}
+    declared = operations(app)
     for rule in app.url_map.iter_rules():
-        view = app.view_functions[rule.endpoint]
-        operation: Operation | None = getattr(view, "operation", None)
+        operation = declared.get(rule.endpoint)
         if operation is None:
             continue
         path, parameters = _path(rule.rule)
-        protected = getattr(view, "requires_auth", False)
         success = [{"$ref": _ref(model)} for model in operation.response]
         answers: dict[str, Any] = {
             "200": {
@@ -131,7 +79,7 @@ def build_document(app: Flask) -> dict[str, Any]:
                 },
             }
         }
-        for status in sorted(_error_statuses(operation, protected, bool(parameters))):
+        for status in sorted(_error_statuses(operation, bool(parameters))):
             answers[str(status)] = {
                 "description": STATUSES[status].documented,
                 "content": {"application/json": {"schema": {"$ref": _ref(responses.Error)}}},
@@ -139,7 +87,7 @@ def build_document(app: Flask) -> dict[str, Any]:
         models.update((model, "serialization") for model in operation.response)
         spec: dict[str, Any] = {
             "operationId": rule.endpoint.replace(".", "_"),
-            "summary": (view.__doc__ or "").strip().splitlines()[0],
+            "summary": operation.summary,
             "parameters": parameters,
             "responses": answers,
         }
@@ -147,7 +95,7 @@ def build_document(app: Flask) -> dict[str, Any]:
         if body is not None:
             models.add((operation.body, "validation"))  # type: ignore[arg-type]
             spec["requestBody"] = body
-        if protected:
+        if operation.protected:
             spec["security"] = [{"token": []}]
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             paths.setdefault(path, {})[method.lower()] = spec

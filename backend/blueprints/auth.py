@@ -6,10 +6,10 @@ from flask import Blueprint, g, request
 
 from backend import accounts, responses
 from backend.auth import presented_token, require_auth, session_ended
+from backend.contract import endpoint
 from backend.errors import ApiError
 from backend.extensions import tokens
 from backend.models import User
-from backend.openapi import endpoint
 from backend.rate_limits import password_attempt, rate_limited, remember_address
 from backend.schemas import RegisterBody, SignInBody
 

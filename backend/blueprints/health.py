@@ -9,8 +9,8 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
 from backend import responses
+from backend.contract import endpoint
 from backend.extensions import db, redis_store
-from backend.openapi import endpoint
 
 bp = Blueprint("health", __name__)
 

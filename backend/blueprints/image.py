@@ -7,9 +7,9 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from backend import faces, responses
 from backend.auth import require_auth
+from backend.contract import endpoint
 from backend.detection_slots import detection_slot
 from backend.errors import ApiError, error_response
-from backend.openapi import endpoint
 from backend.rate_limits import rate_limited
 from backend.schemas import ImageUrlBody
 

@@ -6,7 +6,7 @@ from flask import Blueprint, g, jsonify
 
 from backend import accounts, responses
 from backend.auth import require_auth, require_own_user
-from backend.openapi import endpoint
+from backend.contract import endpoint
 from backend.ranking import ranking
 from backend.schemas import ImageBody, ProfileBody
 

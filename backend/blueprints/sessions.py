@@ -8,9 +8,9 @@ from flask import Blueprint, g
 
 from backend import accounts, responses
 from backend.auth import require_auth
+from backend.contract import endpoint
 from backend.errors import ApiError
 from backend.extensions import tokens
-from backend.openapi import endpoint
 from backend.rate_limits import password_attempt
 from backend.schemas import ChangePasswordBody, PasswordBody
 from backend.token_store import SessionInfo
