@@ -1,8 +1,11 @@
-"""What a user can do with their account, independent of HTTP."""
+"""The account work behind the views, over the database and the token store.
+
+Registering, signing in, the profile, the entry count and the password. What the client
+must be told is raised as an ApiError, in the words the API answers with.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, NamedTuple, cast
 
 from flask import current_app
@@ -10,8 +13,8 @@ from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from backend.driver_statements import DriverStatement
-from backend.errors import ApiError, WrongPassword
-from backend.extensions import db
+from backend.errors import ApiError, WrongPassword, session_ended
+from backend.extensions import db, tokens
 from backend.hash_costs import hash_costs
 from backend.models import Login, User, user_json
 from backend.password_policy import check_new_password
@@ -30,13 +33,13 @@ def register(
     name: str,
     email: str,
     password: str,
-    start_session: Callable[[User], str],
-    end_session: Callable[[str], None],
+    device: str,
 ) -> tuple[User, str]:
-    """Create a user, their login and their first session: all of them, or none.
+    """Create a user, their login and their first session (on `device`): all, or none.
 
-    409 when the email is taken. The session is started before the commit and ended again if
-    the commit fails, so a client told "try again" never finds its email already taken.
+    Returns the user and the session's token; 409 when the email is taken. The session is
+    started before the commit and ended again if the commit fails, so a client told "try
+    again" never finds its email already taken.
     """
     email = email.lower()
     check_new_password(password, email, name, "password")
@@ -51,10 +54,10 @@ def register(
         with db.transaction() as session:
             session.add_all([login, user])
             session.flush()
-            token = start_session(user)
+            token = tokens.store.issue(user.id, device)
     except BaseException as error:
         if token is not None:  # the commit failed after the session started
-            end_session(token)
+            tokens.store.revoke(token)
         if isinstance(error, IntegrityError):
             raise _email_taken() from None
         raise
@@ -109,13 +112,8 @@ def _dummy_hash(rounds: int) -> str:
 def get_user(user_id: int) -> User:
     user = db.session.get(User, user_id)
     if user is None:
-        raise _session_ended()
+        raise session_ended()  # the account was deleted meanwhile
     return user
-
-
-def _session_ended() -> ApiError:
-    """A live session whose account was deleted meanwhile."""
-    return ApiError(401, "unauthorized", "Your session has ended. Please sign in again.")
 
 
 _USERS = cast(Table, User.__table__)
@@ -152,7 +150,7 @@ def profile(user_id: int, rank_along: Any = None) -> dict:
     """
     row = _PROFILE_ROW.first(db.engine, user_id=user_id)
     if row is None:
-        raise _session_ended()
+        raise session_ended()
     user = _ProfileRow(*row)
     rank, total = ranking().rank(int(user.entries or 0), rank_along)
     return {**user_json(user), "rank": rank, "totalUsers": total}
@@ -199,7 +197,7 @@ def count_entry(user_id: int) -> int:
     """Add one to the user's entries atomically and return the new count."""
     row = _COUNT_ENTRY.first(db.engine, user_id=user_id)  # autocommit: one statement
     if row is None:
-        raise _session_ended()
+        raise session_ended()
     entries = int(row[0])
     ranking().record(user_id, entries)
     return entries

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from flask import g, request
 
 from backend.contract import protect
-from backend.errors import ApiError
+from backend.errors import ApiError, session_ended
 from backend.extensions import tokens
 from backend.script_calls import ScriptCall
 
@@ -27,10 +27,6 @@ def presented_token() -> str | None:
     if not token or len(token) > _MAX_TOKEN_LENGTH or any(c.isspace() for c in token):
         return None
     return token
-
-
-def session_ended() -> ApiError:
-    return ApiError(401, "unauthorized", "Your session has ended. Please sign in again.")
 
 
 def require_auth(view: View | None = None, *, along: Along | None = None) -> Any:

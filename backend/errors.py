@@ -64,6 +64,11 @@ def api_error_response(error: ApiError):
     return response, status
 
 
+def session_ended() -> ApiError:
+    """401 for a token whose session has ended, or whose account is gone."""
+    return ApiError(401, "unauthorized", "Your session has ended. Please sign in again.")
+
+
 def too_many_attempts(wait: int) -> ApiError:
     """429 with Retry-After: `wait` seconds until the limit lets the next attempt through."""
     return ApiError(

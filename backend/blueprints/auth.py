@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, g, request
 
 from backend import accounts, responses
-from backend.auth import presented_token, require_auth, session_ended
+from backend.auth import presented_token, require_auth
 from backend.contract import endpoint
-from backend.errors import ApiError
+from backend.errors import ApiError, session_ended
 from backend.extensions import tokens
 from backend.models import User
 from backend.rate_limits import password_attempt, rate_limited, remember_address
@@ -29,13 +29,7 @@ def _session_response(user: User, token: str) -> dict:
 @endpoint(responses.Registered, body=RegisterBody, errors=(409, 429))
 def register(body: RegisterBody):
     """Create an account and sign it in."""
-    user, token = accounts.register(
-        body.name,
-        body.email,
-        body.password,
-        start_session=lambda new_user: tokens.store.issue(new_user.id, _device(body.device)),
-        end_session=tokens.store.revoke,
-    )
+    user, token = accounts.register(body.name, body.email, body.password, _device(body.device))
     return {**user.to_json(), **_session_response(user, token)}
 
 
