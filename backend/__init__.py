@@ -22,28 +22,17 @@ def create_app(config: Config | None = None) -> Flask:
     if not config.redis_url:
         raise ValueError("SMARTBRAIN_REDIS_URL is not set and no embedded server was started")
     app = Flask(__name__)
-    if config.trusted_proxies:
-        app.wsgi_app = behind_proxies(app.wsgi_app, config.trusted_proxies)  # type: ignore[method-assign]
-    app.config.update(
-        DATABASE_URL=config.database_url,
-        REDIS_URL=config.redis_url,
-        BCRYPT_ROUNDS=config.bcrypt_rounds,
-        SESSION_IDLE_SECONDS=config.session_idle_seconds,
-        SESSION_MAX_SECONDS=config.session_max_seconds,
-        MAX_CONTENT_LENGTH=config.max_body_bytes,
-        ALLOW_PRIVATE_URLS=config.allow_private_urls,
-        MAX_IMAGE_BYTES=config.max_image_bytes,
-        IMAGE_FETCH_SECONDS=config.image_fetch_seconds,
-        DETECTION_SLOTS=config.detection_slots,
-    )
-    init_http_policy(app, config.cors_origins)
+    app.config.update(config.app_config())
+    if app.config["TRUSTED_PROXIES"]:
+        app.wsgi_app = behind_proxies(app.wsgi_app, app.config["TRUSTED_PROXIES"])  # type: ignore[method-assign]
+    init_http_policy(app)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     db.init_app(app)
     redis_store.init_app(app)
     tokens.init_app(app)
     init_ranking(app)
-    init_rate_limits(app, config.rate_limits)
-    app.extensions["smartbrain.faces"] = DetectorOnFirstUse(config.faces)
+    init_rate_limits(app)
+    app.extensions["smartbrain.faces"] = DetectorOnFirstUse(app.config["FACE_SETTINGS"])
     register_error_handlers(app)
     for blueprint in (auth.bp, sessions.bp, profile.bp, image.bp, health.bp, openapi.bp):
         app.register_blueprint(blueprint)

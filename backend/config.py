@@ -32,7 +32,6 @@ class Config:
 
     def __init__(self, environ: Mapping[str, str] | None = None) -> None:
         env = os.environ if environ is None else environ
-        self.environ = env
         self.data_dir = Path(env.get("SMARTBRAIN_DATA_DIR") or user_data_dir("SmartBrain", False))
         self.database_url = env.get("SMARTBRAIN_DATABASE_URL") or (
             f"sqlite:///{self.data_dir / 'smartbrain.db'}"
@@ -58,3 +57,22 @@ class Config:
         if self.detection_slots < 1:
             raise ValueError("SMARTBRAIN_DETECTION_SLOTS must be 1 or more")
         self.faces = FaceSettings.from_environ(env)
+
+    def app_config(self) -> dict[str, object]:
+        """The settings as the app's config keys: what create_app puts in app.config."""
+        return {
+            "DATABASE_URL": self.database_url,
+            "REDIS_URL": self.redis_url,
+            "BCRYPT_ROUNDS": self.bcrypt_rounds,
+            "SESSION_IDLE_SECONDS": self.session_idle_seconds,
+            "SESSION_MAX_SECONDS": self.session_max_seconds,
+            "MAX_CONTENT_LENGTH": self.max_body_bytes,
+            "ALLOW_PRIVATE_URLS": self.allow_private_urls,
+            "CORS_ORIGINS": self.cors_origins,
+            "TRUSTED_PROXIES": self.trusted_proxies,
+            "RATE_LIMITS": self.rate_limits,
+            "MAX_IMAGE_BYTES": self.max_image_bytes,
+            "IMAGE_FETCH_SECONDS": self.image_fetch_seconds,
+            "DETECTION_SLOTS": self.detection_slots,
+            "FACE_SETTINGS": self.faces,
+        }

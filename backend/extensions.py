@@ -101,6 +101,11 @@ class Database:
     def engine(self) -> Engine:
         return current_app.extensions["smartbrain.db.engine"]
 
+    @staticmethod
+    def engine_of(app: Flask) -> Engine:
+        """The app's engine, outside a request (clean-up, tests)."""
+        return app.extensions["smartbrain.db.engine"]
+
     def connect(self) -> Connection:
         """A pooled connection for Core statements, the hot paths' way: no ORM session."""
         return self.engine.connect()

@@ -192,7 +192,9 @@ def _finish_response(response: Response) -> Response:
     return response
 
 
-def init_http_policy(app: Flask, cors_origins: list[str]) -> None:
+def init_http_policy(app: Flask) -> None:
+    """Request ids, security headers, the access log and CORS (app.config["CORS_ORIGINS"])."""
+    cors_origins = app.config["CORS_ORIGINS"]
     app.json_provider_class = SafeJSONProvider
     app.json = SafeJSONProvider(app)
     app.before_request(_start_request)

@@ -100,7 +100,9 @@ class RequestLimits:
         return max(1, int(reset_at - time.time()))
 
 
-def init_rate_limits(app: Flask, limits: dict[str, str] | None) -> None:
+def init_rate_limits(app: Flask) -> None:
+    """The limits app.config["RATE_LIMITS"] names (None: none at all)."""
+    limits: dict[str, str] | None = app.config["RATE_LIMITS"]
     redis = app.extensions["smartbrain.redis"]
     app.extensions["smartbrain.request_limits"] = (
         RequestLimits(app.config["REDIS_URL"], limits) if limits else None

@@ -24,6 +24,7 @@ from werkzeug.serving import make_server
 from backend import create_app
 from backend.config import Config
 from backend.embedded_redis import EmbeddedRedis
+from backend.extensions import db
 from backend.migrate import upgrade
 from backend.redis_connection import redis_from_url
 
@@ -91,7 +92,7 @@ def built_app(config: Config) -> Iterator[Flask]:
         yield app
     finally:
         app.extensions["smartbrain.redis"].close()
-        app.extensions["smartbrain.db"].kw["bind"].dispose()
+        db.engine_of(app).dispose()
 
 
 def app_on(database_url: str, redis_url: str):

@@ -30,6 +30,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 
 from backend import token_store
+from backend.extensions import db
 from backend.rate_limits import parse_rate_limits
 from tests.backend.faces import bombs
 from tests.conftest import TEST_PASSWORD, built_app
@@ -1191,7 +1192,7 @@ def assert_error_shape(answer: Answer, case: Case) -> None:
 def test_a_hostile_request_gets_its_4xx_and_changes_nothing(
     request, app, client, redis_client, world, case
 ):
-    engine = app.extensions["smartbrain.db"].kw["bind"]
+    engine = db.engine_of(app)
     database_before = database_snapshot(engine)
     redis_before = redis_snapshot(redis_client)
     assert len(database_before["users"]) == 3 and len(database_before["login"]) == 3
@@ -1221,7 +1222,7 @@ def test_header_lines_beyond_the_http_servers_limit_are_refused_before_the_app(
     That answer is the HTTP server's own (not the JSON error shape); what matters here is a
     4xx, not a 5xx, and no state touched. A request line as long gets 414.
     """
-    engine = app.extensions["smartbrain.db"].kw["bind"]
+    engine = db.engine_of(app)
     database_before, redis_before = database_snapshot(engine), redis_snapshot(redis_client)
     header = b"GET /sessions HTTP/1.1\r\nAuthorization: Bearer " + b"a" * 70_000 + b"\r\n"
     assert send_raw(live_server, header).status == 431
@@ -1268,7 +1269,7 @@ def test_a_refused_sign_in_with_rate_limits_on_moves_only_limiter_counters(
         client = limited.test_client()
         body = {"name": "Dana", "email": "dana@example.com", "password": TEST_PASSWORD}
         assert client.post("/register", json=body).status_code == 200
-        engine = limited.extensions["smartbrain.db"].kw["bind"]
+        engine = db.engine_of(limited)
         database_before, redis_before = database_snapshot(engine), redis_snapshot(redis_client)
 
         response = client.post(

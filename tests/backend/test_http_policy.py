@@ -167,7 +167,9 @@ PROXY = {"REMOTE_ADDR": "10.0.0.1"}  # the reverse proxy, as the app sees it
 def proxied_app(config: Config, trusted_proxies: str):
     """An app behind `trusted_proxies` proxies, allowing each client 2 sign-in attempts."""
     settings = {
-        **config.environ,
+        "SMARTBRAIN_DATABASE_URL": config.database_url,
+        "SMARTBRAIN_REDIS_URL": str(config.redis_url),
+        "SMARTBRAIN_BCRYPT_ROUNDS": "4",
         "SMARTBRAIN_TRUSTED_PROXIES": trusted_proxies,
         "SMARTBRAIN_RATE_LIMITS": "address=2/minute",
     }
