@@ -7,7 +7,9 @@ has neither. For each endpoint it reports, per request:
 
 - Redis commands from INFO commandstats (after CONFIG RESETSTAT): those the client sent
   (EVALSHA of the resolve script) and those the script ran inside the server;
-- SQL statements, from SQLAlchemy's before_cursor_execute event;
+- SQL statements, from SQLite's own statement trace (the hot paths run on the driver's cursor,
+  past SQLAlchemy's events; on PostgreSQL the column says "–": its round trips are counted
+  by tests/backend/test_database_round_trips.py);
 - and the p50 latency of the protected no-op against the open one, requests alternating.
 
     .venv/bin/python bench/auth_cost.py [--requests 2000]
@@ -32,6 +34,7 @@ from sqlalchemy import event
 from backend import create_app
 from backend.auth import require_auth
 from backend.config import Config
+from backend.extensions import db
 from backend.token_store import _RESOLVE
 
 # What the resolve script runs inside Redis; anything else was sent by the client.
@@ -66,14 +69,29 @@ def command_calls(redis: Redis) -> Counter:
 
 
 class SqlCounter:
-    """Counts the statements the app's engine sends to the database."""
+    """Counts the statements SQLite runs for the app (None on another database)."""
 
     def __init__(self, app: Flask) -> None:
-        self.count = 0
-        event.listen(app.extensions["smartbrain.db"].kw["bind"], "before_cursor_execute", self)
+        engine = db.engine_of(app)
+        self.count: int | None = None
+        if engine.dialect.name == "sqlite":
+            self.count = 0
+            engine.dispose()  # every connection from here on traces what it runs
+            event.listen(engine, "connect", self._trace)
 
-    def __call__(self, *_args) -> None:
-        self.count += 1
+    def _trace(self, connection, _record) -> None:
+        connection.set_trace_callback(self._statement)
+
+    def _statement(self, _sql: str) -> None:
+        if self.count is not None:
+            self.count += 1
+
+    def reset(self) -> None:
+        if self.count is not None:
+            self.count = 0
+
+    def per_request(self, repeat: int) -> str:
+        return "–" if self.count is None else f"{self.count / repeat:g}"
 
 
 def per_request_costs(app, redis: Redis, sql: SqlCounter, requests: dict, repeat: int) -> None:
@@ -85,7 +103,7 @@ def per_request_costs(app, redis: Redis, sql: SqlCounter, requests: dict, repeat
         headers = {"Authorization": token} if token else {}
         client.open(path, method=method, json=body, headers=headers)  # loads the script
         redis.config_resetstat()
-        sql.count = 0
+        sql.reset()
         for _ in range(repeat):
             assert client.open(path, method=method, json=body, headers=headers).status_code == 200
         calls = command_calls(redis)
@@ -95,7 +113,7 @@ def per_request_costs(app, redis: Redis, sql: SqlCounter, requests: dict, repeat
         sent = {name: n for name, n in calls.items() if name not in SCRIPT_COMMANDS}
         print(
             f"| {label} | {_per_request(sent, repeat)} | {_per_request(inside, repeat)} "
-            f"| {sql.count / repeat:g} |"
+            f"| {sql.per_request(repeat)} |"
         )
 
 
