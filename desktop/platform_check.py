@@ -55,7 +55,8 @@ def problem() -> str | None:
     if not os.environ.get("DISPLAY"):
         return (
             "SmartBrain cannot open a window because no X display was found (DISPLAY is not "
-            "set); start it from a desktop session, or run `python main.py serve` for the "
+            "set); start it from a desktop session, or run `smartbrain serve` (in a checkout: "
+            "`python main.py serve`) for the "
             "server alone."
         )
     return None
