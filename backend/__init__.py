@@ -10,7 +10,7 @@ from backend.config import Config
 def create_app(config: Config | None = None) -> Flask:
     """Build the API. `config.redis_url` must be set (the caller starts any embedded server)."""
     from backend import contract, openapi
-    from backend.blueprints import auth, health, image, profile, sessions
+    from backend.blueprints import auth, health, image, password, profile, sessions
     from backend.errors import register_error_handlers
     from backend.extensions import db, redis_store, tokens
     from backend.faces import DetectorOnFirstUse
@@ -34,7 +34,8 @@ def create_app(config: Config | None = None) -> Flask:
     init_rate_limits(app)
     app.extensions["smartbrain.faces"] = DetectorOnFirstUse(app.config["FACE_SETTINGS"])
     register_error_handlers(app)
-    for blueprint in (auth.bp, sessions.bp, profile.bp, image.bp, health.bp, openapi.bp):
+    blueprints = (auth.bp, sessions.bp, password.bp, profile.bp, image.bp, health.bp, openapi.bp)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
     contract.bind(app)
     return app

@@ -1,16 +1,21 @@
-"""The one require-auth decorator, and the current user it leaves on `g`."""
+"""The one require-auth decorator, the current user it leaves on `g`, and re-checks of that
+user's password."""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from flask import g, request
 
+from backend import accounts
 from backend.contract import protect
 from backend.errors import ApiError, session_ended
 from backend.extensions import tokens
+from backend.models import User
+from backend.rate_limits import password_attempt
 from backend.script_calls import ScriptCall
 
 View = TypeVar("View", bound=Callable)
@@ -59,3 +64,12 @@ def require_own_user(user_id: int | None) -> None:
     """403 unless `user_id` is the signed-in user's own (absent means "me")."""
     if user_id is not None and user_id != g.user_id:
         raise ApiError(403, "forbidden", "You may only see and change your own account.")
+
+
+@contextmanager
+def own_password_attempt() -> Iterator[User]:
+    """The signed-in user, whose password the block checks again: the check counts against
+    the guessing limits like a sign-in (password_attempt), and a 429 comes before it."""
+    user = accounts.get_user(g.user_id)
+    with password_attempt(user.email):
+        yield user

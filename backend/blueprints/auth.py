@@ -1,17 +1,18 @@
-"""Register, sign in (with a password or by restoring a session) and sign out."""
+"""Register, sign in (with a password or by restoring a session), and sign out: of this
+session, or of every session at once."""
 
 from __future__ import annotations
 
 from flask import Blueprint, g, request
 
 from backend import accounts, responses
-from backend.auth import presented_token, require_auth
+from backend.auth import own_password_attempt, presented_token, require_auth
 from backend.contract import endpoint
 from backend.errors import ApiError, session_ended
 from backend.extensions import tokens
 from backend.models import User
 from backend.rate_limits import password_attempt, rate_limited, remember_address
-from backend.schemas import RegisterBody, SignInBody
+from backend.schemas import PasswordBody, RegisterBody, SignInBody
 
 bp = Blueprint("auth", __name__)
 
@@ -81,3 +82,13 @@ def sign_out():
     """End the presented session at once."""
     tokens.store.revoke(g.token)
     return {"success": True}
+
+
+@bp.post("/signout/everywhere")
+@require_auth
+@endpoint(responses.SignedOutEverywhere, body=PasswordBody, errors=(429,))
+def sign_out_everywhere(body: PasswordBody):
+    """End every session of the user, this one included; needs the current password."""
+    with own_password_attempt() as user:
+        accounts.check_current_password(user, body.password, "password")
+    return {"success": True, "revoked": tokens.store.revoke_all(g.user_id)}

@@ -1,17 +1,18 @@
-"""Face detection on a photo given by URL or uploaded, answered in Clarifai's shape."""
+"""The user's photos: find the faces in one given by URL or uploaded (answered in Clarifai's
+shape), and count it as an entry (the original /imageurl and /image contract)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, current_app, g, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from backend import faces, responses
-from backend.auth import require_auth
+from backend import accounts, faces, responses
+from backend.auth import require_auth, require_own_user
 from backend.contract import endpoint
 from backend.detection_slots import detection_slot
 from backend.errors import ApiError, error_response
 from backend.rate_limits import rate_limited
-from backend.schemas import ImageUrlBody
+from backend.schemas import ImageBody, ImageUrlBody
 
 bp = Blueprint("image", __name__)
 
@@ -34,6 +35,15 @@ def detect_faces(body: ImageUrlBody | None):
         pixels = faces.decode_image(data, longest_side=faces.DETECTION_SIDE)
         found = current_app.extensions["smartbrain.faces"].detect(pixels)
     return faces.clarifai_response(found)
+
+
+@bp.put("/image")
+@require_auth
+@endpoint(responses.EntryCount, body=ImageBody, errors=(403,))
+def count_entry(body: ImageBody):
+    """Count one more entry for the signed-in user and return the new count."""
+    require_own_user(body.id)
+    return jsonify(accounts.count_entry(g.user_id))
 
 
 @bp.errorhandler(faces.ImageError)

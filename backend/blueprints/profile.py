@@ -1,4 +1,5 @@
-"""The user's own profile and entry count (the original /profile and /image contract)."""
+"""The user's own profile: read it (with their rank) and change it (the original /profile
+contract)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from backend import accounts, responses
 from backend.auth import require_auth, require_own_user
 from backend.contract import endpoint
 from backend.ranking import ranking
-from backend.schemas import ImageBody, ProfileBody
+from backend.schemas import ProfileBody
 
 bp = Blueprint("profile", __name__)
 
@@ -30,12 +31,3 @@ def update_profile(user_id: int, body: ProfileBody):
     require_own_user(user_id)
     accounts.update_profile(accounts.get_user(user_id), body.form_input)
     return jsonify("success")
-
-
-@bp.put("/image")
-@require_auth
-@endpoint(responses.EntryCount, body=ImageBody, errors=(403,))
-def count_entry(body: ImageBody):
-    """Count one more entry for the signed-in user and return the new count."""
-    require_own_user(body.id)
-    return jsonify(accounts.count_entry(g.user_id))

@@ -1,4 +1,4 @@
-"""The user's sessions: list, revoke one, revoke all, and change the password."""
+"""The user's sessions (their devices signed in): list them, and end one."""
 
 from __future__ import annotations
 
@@ -6,13 +6,11 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, g
 
-from backend import accounts, responses
+from backend import responses
 from backend.auth import require_auth
 from backend.contract import endpoint
 from backend.errors import ApiError
 from backend.extensions import tokens
-from backend.rate_limits import password_attempt
-from backend.schemas import ChangePasswordBody, PasswordBody
 from backend.token_store import SessionInfo
 
 bp = Blueprint("sessions", __name__)
@@ -48,27 +46,4 @@ def revoke_session(session_id: str):
     """End one of the user's own sessions."""
     if not tokens.store.revoke_session(g.user_id, session_id):
         raise ApiError(404, "not_found", "That session has already ended.")
-    return {"success": True}
-
-
-@bp.post("/signout/everywhere")
-@require_auth
-@endpoint(responses.SignedOutEverywhere, body=PasswordBody, errors=(429,))
-def sign_out_everywhere(body: PasswordBody):
-    """End every session of the user, this one included; needs the current password."""
-    user = accounts.get_user(g.user_id)
-    with password_attempt(user.email):
-        accounts.check_current_password(user, body.password, "password")
-    return {"success": True, "revoked": tokens.store.revoke_all(g.user_id)}
-
-
-@bp.post("/password")
-@require_auth
-@endpoint(responses.Done, body=ChangePasswordBody, errors=(429,))
-def change_password(body: ChangePasswordBody):
-    """Change the password; every other session ends."""
-    user = accounts.get_user(g.user_id)
-    with password_attempt(user.email):
-        accounts.change_password(user, body.current_password, body.new_password)
-    tokens.store.revoke_all(g.user_id, keep_session_id=g.session_id)
     return {"success": True}

@@ -25,3 +25,25 @@ def test_the_operations_marked_protected_are_exactly_those_that_need_a_session(a
 def test_only_the_image_endpoint_takes_an_upload(app):
     uploads = {name for name, op in operations(app).items() if op.upload_field}
     assert uploads == {"image.detect_faces"}
+
+
+def test_each_route_lives_in_the_blueprint_named_after_its_resource(app):
+    blueprint_of = {
+        rule.rule: rule.endpoint.split(".")[0]
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static"
+    }
+    assert blueprint_of == {
+        "/register": "auth",
+        "/signin": "auth",
+        "/signout": "auth",
+        "/signout/everywhere": "auth",
+        "/sessions": "sessions",
+        "/sessions/<session_id>": "sessions",
+        "/password": "password",
+        "/profile/<int:user_id>": "profile",
+        "/imageurl": "image",
+        "/image": "image",
+        "/health": "health",
+        "/openapi.json": "openapi",
+    }
