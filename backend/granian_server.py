@@ -70,7 +70,7 @@ def logging_config(access_to_stdout: bool = False) -> dict[str, Any]:
     stderr = {"class": "logging.StreamHandler", "stream": "ext://sys.stderr", "formatter": "plain"}
     access = {
         **stderr,
-        "class": "backend.batched_log.BatchedStreamHandler",
+        "class": "logging.StreamHandler",
         "stream": "ext://sys.stdout" if access_to_stdout else "ext://sys.stderr",
     }
     return {
@@ -82,7 +82,7 @@ def logging_config(access_to_stdout: bool = False) -> dict[str, Any]:
         "root": {"handlers": ["stderr"], "level": "INFO"},
         "loggers": {
             "_granian": {"filters": ["without_threads_advice"], "propagate": True},
-            # one line a request: flushed in batches (backend/batched_log.py)
+            # one line a request, on its own handler (stdout in production)
             "smartbrain.access": {"handlers": ["access"], "propagate": False},
         },
     }
