@@ -99,7 +99,7 @@ class Database:
 
     @property
     def engine(self) -> Engine:
-        return current_app.extensions["smartbrain.db.engine"]
+        return self.engine_of(current_app)
 
     @staticmethod
     def engine_of(app: Flask) -> Engine:

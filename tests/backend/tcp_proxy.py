@@ -14,9 +14,12 @@ import selectors
 import socket
 import struct
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import quote
 
 import pytest
+from flask import Flask
 from redis.connection import parse_url
 
 Address = tuple[str, int] | str
@@ -187,3 +190,18 @@ def redis_upstream(redis_url: str) -> tuple[Address, str]:
             f":{quote(parts.get('password') or '', safe='')}@"
         )
     return upstream, f"redis://{credentials}127.0.0.1:{{port}}/{parts.get('db', 0)}"
+
+
+@contextmanager
+def app_behind_redis_proxy(database_url: str, redis_url: str) -> Iterator[tuple[TcpProxy, Flask]]:
+    """A migrated app whose Redis traffic goes through a TcpProxy, to count or cut it."""
+    from backend.migrate import upgrade
+    from tests.conftest import app_on
+
+    upstream, url_template = redis_upstream(redis_url)
+    upgrade(database_url)
+    with (
+        TcpProxy(upstream) as proxy,
+        app_on(database_url, url_template.format(port=proxy.port)) as app,
+    ):
+        yield proxy, app

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from backend.migrate import upgrade
-from tests.backend.tcp_proxy import TcpProxy, redis_upstream
+from tests.backend.tcp_proxy import TcpProxy, app_behind_redis_proxy
 from tests.conftest import TEST_PASSWORD, app_on
 
 
@@ -74,12 +74,7 @@ def test_pooled_connections_survive_a_restart_without_a_ping(
 
 
 def test_a_profile_read_is_one_round_trip_to_redis(database_url, redis_url, redis_client):
-    upstream, url_template = redis_upstream(redis_url)
-    upgrade(database_url)
-    with (
-        TcpProxy(upstream) as proxy,
-        app_on(database_url, url_template.format(port=proxy.port)) as app,
-    ):
+    with app_behind_redis_proxy(database_url, redis_url) as (proxy, app):
         client = app.test_client()
         user_id, headers = _registered(client)
         client.get(f"/profile/{user_id}", headers=headers)  # a process's first rank checks

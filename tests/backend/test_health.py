@@ -8,9 +8,7 @@ import time
 import pytest
 
 from backend.blueprints.health import FRESH_SECONDS
-from backend.migrate import upgrade
-from tests.backend.tcp_proxy import TcpProxy, redis_upstream
-from tests.conftest import app_on
+from tests.backend.tcp_proxy import app_behind_redis_proxy
 
 UNAVAILABLE = {"status": "unavailable", "database": "ok", "redis": "unavailable"}
 
@@ -18,12 +16,7 @@ UNAVAILABLE = {"status": "unavailable", "database": "ok", "redis": "unavailable"
 @pytest.fixture
 def behind_a_proxy(database_url, redis_url, redis_client):
     """(the Redis forwarder, a test client of an app that reaches Redis through it)."""
-    upstream, url_template = redis_upstream(redis_url)
-    upgrade(database_url)
-    with (
-        TcpProxy(upstream) as proxy,
-        app_on(database_url, url_template.format(port=proxy.port)) as app,
-    ):
+    with app_behind_redis_proxy(database_url, redis_url) as (proxy, app):
         client = app.test_client()
         assert client.get("/health").status_code == 200
         yield proxy, client

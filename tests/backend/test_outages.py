@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from backend.migrate import upgrade
-from tests.backend.tcp_proxy import TcpProxy, redis_upstream
+from tests.backend.tcp_proxy import TcpProxy, app_behind_redis_proxy, redis_upstream
 from tests.conftest import TEST_PASSWORD, app_on
 
 MAX_SECONDS_WHILE_DOWN = 6.0
@@ -83,12 +83,7 @@ def _assert_all_unavailable(calls: dict[str, Callable]) -> None:
 def test_redis_outage_answers_503_and_the_same_token_works_when_it_is_back(
     database_url, redis_url, redis_client
 ):
-    upstream, url_template = redis_upstream(redis_url)
-    upgrade(database_url)
-    with (
-        TcpProxy(upstream) as proxy,
-        app_on(database_url, url_template.format(port=proxy.port)) as app,
-    ):
+    with app_behind_redis_proxy(database_url, redis_url) as (proxy, app):
         client = app.test_client()
         user_id, headers = _register(client)
         assert client.get(f"/profile/{user_id}", headers=headers).status_code == 200
@@ -156,12 +151,7 @@ def test_an_app_started_while_redis_is_down_serves_once_it_comes_up(
 def test_a_register_refused_during_a_redis_outage_can_be_retried(
     database_url, redis_url, redis_client
 ):
-    upstream, url_template = redis_upstream(redis_url)
-    upgrade(database_url)
-    with (
-        TcpProxy(upstream) as proxy,
-        app_on(database_url, url_template.format(port=proxy.port)) as app,
-    ):
+    with app_behind_redis_proxy(database_url, redis_url) as (proxy, app):
         client = app.test_client()
         port = proxy.port
         proxy.stop()
