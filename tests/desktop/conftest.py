@@ -212,6 +212,12 @@ def sign_in(qtbot) -> Callable[..., MainWindow]:
 
 
 @pytest.fixture
+def signed_in(controller, account, sign_in) -> MainWindow:
+    """The main window, after signing in to `account` through the sign-in window."""
+    return sign_in(controller, account)
+
+
+@pytest.fixture
 def closed_url() -> str:
     """The URL of a loopback port nothing listens on."""
     with socket.socket() as probe:

@@ -10,11 +10,6 @@ from desktop.profile_dialog import ProfileDialog
 
 
 @pytest.fixture
-def signed_in(controller, account, sign_in):
-    return sign_in(controller, account)
-
-
-@pytest.fixture
 def open_profile(qtbot, signed_in):
     """Chooses Account ▸ Profile… and returns the dialog once its profile has loaded."""
 

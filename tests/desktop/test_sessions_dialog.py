@@ -12,11 +12,6 @@ from desktop.sessions_dialog import IS_CURRENT_ROLE, SESSION_ID_ROLE, SessionsDi
 
 
 @pytest.fixture
-def signed_in(controller, account, sign_in):
-    return sign_in(controller, account)
-
-
-@pytest.fixture
 def open_sessions(qtbot, signed_in):
     """Chooses Account ▸ Sessions and password… and returns the dialog."""
 
