@@ -12,12 +12,15 @@ put back in the pool.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from typing import Any, NamedTuple, cast
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ClauseElement
+
+from backend.sqlite_write_gate import write_gate
 
 
 class _Compiled(NamedTuple):
@@ -32,6 +35,7 @@ class DriverStatement:
 
     def __init__(self, statement: ClauseElement) -> None:
         self._statement = statement
+        self._writes = statement.is_dml
         self._compiled: dict[tuple[str, str, str], _Compiled] = {}
 
     def first(self, engine: Engine, **parameters: Any) -> tuple | None:
@@ -50,10 +54,13 @@ class DriverStatement:
                 None, None, error, dialect.loaded_dbapi.Error, dialect=dialect
             ) from error
         cursor = None
+        gate = write_gate(engine) if self._writes else None
         try:
             cursor = connection.cursor()
-            cursor.execute(compiled.sql, driver_parameters)
-            row = cursor.fetchone()
+            # SQLite commits an UPDATE ... RETURNING once its row is fetched: both in the gate.
+            with gate.held() if gate else nullcontext():
+                cursor.execute(compiled.sql, driver_parameters)
+                row = cursor.fetchone()
         except dialect.loaded_dbapi.Error as error:
             dropped = dialect.is_disconnect(error, connection.dbapi_connection, cursor)
             if dropped:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import select
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from flask import Flask, current_app, g
 from redis import Redis
@@ -14,6 +15,7 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.redis_connection import redis_from_url
+from backend.sqlite_write_gate import add_write_gate
 from backend.token_store import TokenStore
 
 # Connections each worker keeps open, and how many more it may open for a burst. Granian runs
@@ -42,6 +44,8 @@ def make_engine(database_url: str) -> Engine:
             **({} if in_memory else {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW}),
         )
         event.listen(engine, "connect", _sqlite_pragmas)
+        if not in_memory:
+            add_write_gate(engine, Path(make_url(database_url).database or ""))
         return engine
     engine = create_engine(
         database_url,
