@@ -10,13 +10,14 @@ from backend.config import Config
 def create_app(config: Config | None = None) -> Flask:
     """Build the API. `config.redis_url` must be set (the caller starts any embedded server)."""
     from backend import contract, openapi
-    from backend.blueprints import auth, health, image, password, profile, sessions
+    from backend.blueprints import auth, health, image, password, profile, sessions, two_step
     from backend.errors import register_error_handlers
     from backend.extensions import db, redis_store, tokens
     from backend.faces import DetectorOnFirstUse
     from backend.http_policy import behind_proxies, init_http_policy
     from backend.ranking import init_ranking
     from backend.rate_limits import init_rate_limits
+    from backend.two_step import init_two_step
 
     config = config or Config()
     if not config.redis_url:
@@ -32,9 +33,19 @@ def create_app(config: Config | None = None) -> Flask:
     tokens.init_app(app)
     init_ranking(app)
     init_rate_limits(app)
+    init_two_step(app)
     app.extensions["smartbrain.faces"] = DetectorOnFirstUse(app.config["FACE_SETTINGS"])
     register_error_handlers(app)
-    blueprints = (auth.bp, sessions.bp, password.bp, profile.bp, image.bp, health.bp, openapi.bp)
+    blueprints = (
+        auth.bp,
+        sessions.bp,
+        password.bp,
+        profile.bp,
+        two_step.bp,
+        image.bp,
+        health.bp,
+        openapi.bp,
+    )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     contract.bind(app)

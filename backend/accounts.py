@@ -109,6 +109,10 @@ def _dummy_hash(rounds: int) -> str:
     return _dummy_hashes[rounds]
 
 
+def find_user(user_id: int) -> User | None:
+    return db.session.get(User, user_id)
+
+
 def get_user(user_id: int) -> User:
     user = db.session.get(User, user_id)
     if user is None:

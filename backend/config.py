@@ -12,6 +12,8 @@ from backend.faces.providers import FaceSettings
 from backend.http_policy import parse_cors_origins
 from backend.rate_limits import parse_rate_limits
 
+MIN_SECRET_KEY_LENGTH = 32
+
 
 def _int(environ: Mapping[str, str], name: str, default: int) -> int:
     raw = environ.get(name, "").strip()
@@ -57,6 +59,12 @@ class Config:
         if self.detection_slots < 1:
             raise ValueError("SMARTBRAIN_DETECTION_SLOTS must be 1 or more")
         self.faces = FaceSettings.from_environ(env)
+        # Encrypts two-step secrets at rest; unset, a key is made once in the data directory.
+        self.secret_key: str | None = env.get("SMARTBRAIN_SECRET_KEY", "").strip() or None
+        if self.secret_key is not None and len(self.secret_key) < MIN_SECRET_KEY_LENGTH:
+            raise ValueError(
+                f"SMARTBRAIN_SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters"
+            )
 
     def app_config(self) -> dict[str, object]:
         """The settings as the app's config keys: what create_app puts in app.config."""
@@ -75,4 +83,6 @@ class Config:
             "IMAGE_FETCH_SECONDS": self.image_fetch_seconds,
             "DETECTION_SLOTS": self.detection_slots,
             "FACE_SETTINGS": self.faces,
+            "SECRET_KEY": self.secret_key,
+            "DATA_DIR": self.data_dir,
         }

@@ -25,6 +25,7 @@ class ApiError(Exception):
         message: str,
         fields: dict[str, str] | None = None,
         retry_after: int | None = None,
+        extra: dict[str, object] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
@@ -32,13 +33,27 @@ class ApiError(Exception):
         self.message = message
         self.fields = fields
         self.retry_after = retry_after  # seconds, sent as Retry-After and retryAfter
+        self.extra = extra or {}  # more members of the error object, by their wire names
 
 
-class WrongPassword(ApiError):
-    """The password did not match: the one error that counts as a failed attempt."""
+class FailedCheck(ApiError):
+    """A password or a code did not match: the errors that count as failed attempts."""
+
+
+class WrongPassword(FailedCheck):
+    """The password did not match."""
 
     def __init__(self, message: str, fields: dict[str, str] | None = None) -> None:
         super().__init__(400, "invalid_credentials", message, fields)
+
+
+class WrongCode(FailedCheck):
+    """The two-step code (or recovery code) did not match, or was used already."""
+
+    def __init__(self, field: str = "code") -> None:
+        super().__init__(
+            400, "invalid_code", "This code is not correct.", {field: "This code is not correct."}
+        )
 
 
 def error_response(
@@ -56,9 +71,14 @@ def error_response(
 
 def api_error_response(error: ApiError):
     if error.retry_after is None:
-        return error_response(error.status, error.code, error.message, error.fields)
+        return error_response(error.status, error.code, error.message, error.fields, **error.extra)
     response, status = error_response(
-        error.status, error.code, error.message, error.fields, retryAfter=error.retry_after
+        error.status,
+        error.code,
+        error.message,
+        error.fields,
+        retryAfter=error.retry_after,
+        **error.extra,
     )
     response.headers["Retry-After"] = str(error.retry_after)
     return response, status

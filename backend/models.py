@@ -1,11 +1,12 @@
-"""The original SmartBrain schema (`users`, `login`), plus the profile's `age` and `pet`."""
+"""The original SmartBrain schema (`users`, `login`), plus the profile's `age` and `pet`, and
+two-step verification (`two_step`, `recovery_codes`)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Integer, String, Text
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from backend.passwords import fits_legacy_hash, hash_password, is_legacy_hash, verify_password
@@ -57,6 +58,30 @@ class Login(Base):
         mistyped the tail would otherwise be held to the mistyped version.
         """
         return is_legacy_hash(self.hash) and fits_legacy_hash(password)
+
+
+class TwoStep(Base):
+    """A user's two-step verification, present while it is on."""
+
+    __tablename__ = "two_step"
+
+    user_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    secret: Mapped[str] = mapped_column(Text)  # the TOTP secret, encrypted (secret_box.py)
+    enabled_at: Mapped[datetime] = mapped_column(DateTime, default=_utc_now)
+
+
+class RecoveryCode(Base):
+    """One unused recovery code, as its keyed fingerprint: the row goes when the code is used."""
+
+    __tablename__ = "recovery_codes"
+    # (user id, code) is unique, and its index finds a user's codes.
+    __table_args__ = (UniqueConstraint("user_id", "code_hash", name="uq_recovery_codes_user_code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(Integer, ForeignKey("users.id", ondelete="CASCADE"))
+    code_hash: Mapped[str] = mapped_column(String(64))
 
 
 def user_json(user: Any) -> dict:

@@ -5,8 +5,9 @@
 - Per account: failed password checks (`account_failures`), in growing windows, so guessing
   one account's password stalls quickly. Sign-in, changing the password and signing out
   everywhere all check a password, and all share these limits: a session guesses no faster
-  than sign-in. An address that has signed in to the account before is exempt from the
-  per-account limit, so an attacker cannot lock its owner out; it keeps its own limits.
+  than sign-in. A wrong two-step code counts as a wrong password. An address that has signed
+  in to the account before is exempt from the per-account limit, so an attacker cannot lock
+  its owner out; it keeps its own limits.
 - Per user: face detections (`image`).
 A password check is counted before it runs and refunded when it succeeds (failure_limits.py),
 so concurrent guesses cannot slip past a limit. Client addresses are IPv6 /64 networks.
@@ -27,7 +28,7 @@ from limits import RateLimitItem, parse_many
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
-from backend.errors import WrongPassword, too_many_attempts
+from backend.errors import FailedCheck, too_many_attempts
 from backend.extensions import redis_store
 from backend.failure_limits import FailureLimit, LimitReached
 
@@ -157,12 +158,19 @@ def remember_address(email: str) -> None:
         pipe.execute()
 
 
+def forget_addresses(email: str) -> None:
+    """The account is gone: no address keeps its exemption for a new account of `email`."""
+    redis_store.client.delete(_known_key(email.strip().lower()))
+
+
 @contextmanager
 def password_attempt(email: str) -> Iterator[None]:
-    """Count the password check inside against the address's and the account's failure limits.
+    """Count the password (or two-step code) check inside against the address's and the
+    account's failure limits.
 
     429 before the check when either limit is spent. The attempt stays counted only when the
-    block raises WrongPassword; anything else, success included, takes it back.
+    block raises FailedCheck (a wrong password or code); anything else, success included,
+    takes it back.
     """
     failure_limits: dict[str, FailureLimit] = current_app.extensions["smartbrain.failure_limits"]
     email = email.strip().lower()
@@ -175,7 +183,7 @@ def password_attempt(email: str) -> Iterator[None]:
             refunds.callback(failure_limits[name].refund, reservation)
         try:
             yield
-        except WrongPassword:
+        except FailedCheck:
             refunds.pop_all()
             raise
 

@@ -29,6 +29,12 @@ class Session(BaseModel):
     user: User
 
 
+class SessionByCode(Session):
+    """A sign-in finished with a two-step code; with a recovery code, how many are left."""
+
+    recoveryCodesLeft: int | None = None  # noqa: N815
+
+
 class Registered(Session, User):
     """Register answers like sign-in, plus the user's fields at the top level."""
 
@@ -43,6 +49,32 @@ class Done(BaseModel):
 
 class SignedOutEverywhere(Done):
     revoked: int
+
+
+class TwoStepStatus(BaseModel):
+    enabled: bool
+    recoveryCodesLeft: int | None = None  # noqa: N815 - present when enabled
+
+
+class TwoStepSetup(BaseModel):
+    secret: str = Field(description="The TOTP secret in base32, for typing into an app")
+    uri: str = Field(description="The otpauth:// link, for a QR code")
+
+
+class RecoveryCodes(BaseModel):
+    recoveryCodes: list[str] = Field(description="Ten single-use codes, shown once")  # noqa: N815
+
+
+class TwoStepEnabled(RecoveryCodes):
+    enabled: Literal[True]
+
+
+class TwoStepDisabled(BaseModel):
+    enabled: Literal[False]
+
+
+class AccountDeleted(Done):
+    deleted: Literal[True]
 
 
 class SessionInfo(BaseModel):

@@ -7,6 +7,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
+from backend import recovery_codes
+
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1024
@@ -102,6 +104,64 @@ def _optional_pet(value: Any) -> str | None:
     return value or None
 
 
+_TOTP_CODE = re.compile(r"[0-9]{6}")
+_SPACES = re.compile(r"\s+")
+_MAX_CODE_LENGTH = 64
+ENTER_A_CODE = "Enter a code from your authenticator app."
+
+
+def _typed_code(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(ENTER_A_CODE)
+    if len(value) > _MAX_CODE_LENGTH:
+        raise ValueError("That is not a code.")
+    return _text(value)
+
+
+def _totp_code(value: Any) -> str:
+    """Six digits (spaces ignored), as authenticator apps show them."""
+    code = _SPACES.sub("", _typed_code(value))
+    if not _TOTP_CODE.fullmatch(code):
+        raise ValueError("Enter the 6-digit code from your authenticator app.")
+    return code
+
+
+def _any_code(value: Any) -> str:
+    """A TOTP code's six digits, or a recovery code as stored (recovery_codes.normalise)."""
+    typed = _typed_code(value)
+    code = _SPACES.sub("", typed)
+    if _TOTP_CODE.fullmatch(code):
+        return code
+    recovery = recovery_codes.normalise(typed)
+    if recovery is None:
+        raise ValueError("Enter the 6-digit code from your authenticator app, or a recovery code.")
+    return recovery
+
+
+def _optional_code(value: Any) -> str | None:
+    """A code, or None when none was sent (null or blank)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return _any_code(value)
+
+
+def _challenge(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("Sign in again.")
+    if len(value) > 128:
+        raise ValueError("This is not a sign-in challenge.")
+    return _text(value).strip()
+
+
+def _typed_email(value: Any) -> str:
+    """The email as the user typed it out, to compare with the account's (not looked up)."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("Type your email exactly as shown.")
+    if len(value) > 254:
+        raise ValueError("Type your email exactly as shown.")
+    return _text(value).strip()
+
+
 # Each field type pairs its validator with the JSON Schema the API documents for it.
 Email = Annotated[
     str,
@@ -148,6 +208,26 @@ Pet = Annotated[
 ]
 
 
+_CODE_SCHEMA = {"type": "string", "minLength": 1, "maxLength": _MAX_CODE_LENGTH}
+TotpCode = Annotated[str, BeforeValidator(_totp_code), WithJsonSchema(_CODE_SCHEMA)]
+Code = Annotated[str, BeforeValidator(_any_code), WithJsonSchema(_CODE_SCHEMA)]
+OptionalCode = Annotated[
+    str | None,
+    BeforeValidator(_optional_code),
+    WithJsonSchema({"anyOf": [_CODE_SCHEMA, {"type": "null"}]}),
+]
+ChallengeText = Annotated[
+    str,
+    BeforeValidator(_challenge),
+    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 128}),
+]
+TypedEmail = Annotated[
+    str,
+    BeforeValidator(_typed_email),
+    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 254}),
+]
+
+
 class Body(BaseModel):
     model_config = ConfigDict(extra="ignore", strict=True)
 
@@ -165,8 +245,29 @@ class SignInBody(Body):
     device: Device | None = None
 
 
+class SignInCodeBody(Body):
+    challenge: ChallengeText
+    code: Code
+    device: Device | None = None
+
+
 class PasswordBody(Body):
     password: AnyPassword
+
+
+class TotpCodeBody(Body):
+    code: TotpCode
+
+
+class PasswordAndCodeBody(Body):
+    password: AnyPassword
+    code: Code
+
+
+class DeleteAccountBody(Body):
+    password: AnyPassword
+    email: TypedEmail
+    code: OptionalCode = None
 
 
 class ChangePasswordBody(Body):

@@ -55,7 +55,7 @@ def redis_client(redis_url) -> Iterator[Redis]:
 def _empty_database(url: str) -> None:
     engine = create_engine(url)
     with engine.begin() as connection:
-        for table in ("login", "users", "alembic_version"):
+        for table in ("recovery_codes", "two_step", "login", "users", "alembic_version"):
             if inspect(connection).has_table(table):
                 connection.execute(text(f"DROP TABLE {table}"))
     engine.dispose()

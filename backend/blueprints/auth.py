@@ -1,18 +1,19 @@
-"""Register, sign in (with a password or by restoring a session), and sign out: of this
-session, or of every session at once."""
+"""Register, sign in (with a password, then a two-step code where it is on, or by restoring a
+session), and sign out: of this session, or of every session at once."""
 
 from __future__ import annotations
 
 from flask import Blueprint, g, request
 
-from backend import accounts, responses
+from backend import accounts, responses, two_step
 from backend.auth import own_password_attempt, presented_token, require_auth
+from backend.challenges import LIFETIME_SECONDS
 from backend.contract import endpoint
-from backend.errors import ApiError, session_ended
+from backend.errors import ApiError, WrongCode, session_ended
 from backend.extensions import tokens
 from backend.models import User
 from backend.rate_limits import password_attempt, rate_limited, remember_address
-from backend.schemas import PasswordBody, RegisterBody, SignInBody
+from backend.schemas import PasswordBody, RegisterBody, SignInBody, SignInCodeBody
 
 bp = Blueprint("auth", __name__)
 
@@ -60,8 +61,51 @@ def sign_in(body: SignInBody | None):
         return _restore()
     with password_attempt(body.email):
         user = accounts.authenticate(body.email, body.password)
+    device = _device(body.device)
+    if two_step.is_on(user.id):
+        raise _second_step_required(two_step.challenges().start(user.id, device))
     remember_address(body.email)
-    return _session_response(user, tokens.store.issue(user.id, _device(body.device)))
+    return _session_response(user, tokens.store.issue(user.id, device))
+
+
+def _second_step_required(challenge: str) -> ApiError:
+    """401: the password was right; a code must follow, with this challenge (the original web
+    front end, which knows no second step, stays on its form)."""
+    return ApiError(
+        401,
+        "second_step_required",
+        "This account uses two-step verification. Enter the code from your authenticator app.",
+        extra={"challenge": challenge, "expiresIn": LIFETIME_SECONDS},
+    )
+
+
+def _challenge_expired() -> ApiError:
+    return ApiError(401, "challenge_expired", "This sign-in has expired. Please sign in again.")
+
+
+@bp.post("/signin/code")
+@rate_limited("address")
+@endpoint(responses.SessionByCode, body=SignInCodeBody, errors=(401, 429))
+def sign_in_with_code(body: SignInCodeBody):
+    """Finish a two-step sign-in: the password step's challenge and a code, for a session."""
+    challenges = two_step.challenges()
+    challenge = challenges.find(body.challenge)
+    user = accounts.find_user(challenge.user_id) if challenge else None
+    if challenge is None or user is None or not two_step.is_on(user.id):
+        raise _challenge_expired()
+    if body.device is not None and _device(body.device) != challenge.device:
+        raise _challenge_expired()  # bound to the device that signed in
+    try:
+        with password_attempt(user.email):
+            codes_left = two_step.check_code(user.id, body.code)
+    except WrongCode:
+        challenges.count_wrong_code(body.challenge)
+        raise
+    if not challenges.spend(body.challenge):
+        raise _challenge_expired()  # a concurrent request with the same challenge won
+    remember_address(user.email)
+    session = _session_response(user, tokens.store.issue(user.id, challenge.device))
+    return session if codes_left is None else {**session, "recoveryCodesLeft": codes_left}
 
 
 def _restore() -> dict:

@@ -19,7 +19,7 @@ def test_the_operations_marked_protected_are_exactly_those_that_need_a_session(a
             status = client.open(path, method=method).status_code
             assert (status == 401) == operation.protected, (method, path, status)
             checked += 1
-    assert checked == 12
+    assert checked == 18
 
 
 def test_only_the_image_endpoint_takes_an_upload(app):
@@ -38,10 +38,16 @@ def test_each_route_lives_in_the_blueprint_named_after_its_resource(app):
         "/signin": "auth",
         "/signout": "auth",
         "/signout/everywhere": "auth",
+        "/signin/code": "auth",
         "/sessions": "sessions",
         "/sessions/<session_id>": "sessions",
         "/password": "password",
         "/profile/<int:user_id>": "profile",
+        "/two-step": "two_step",
+        "/two-step/setup": "two_step",
+        "/two-step/enable": "two_step",
+        "/two-step/disable": "two_step",
+        "/two-step/recovery-codes": "two_step",
         "/imageurl": "image",
         "/image": "image",
         "/health": "health",

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import bcrypt
+import pyotp
 import pytest
 from alembic.config import Config as AlembicConfig
 from alembic.script import ScriptDirectory
@@ -48,6 +49,9 @@ ORIGINAL_SQLITE_SQL = [
 
 USER_COLUMNS = {"id", "name", "email", "entries", "joined", "age", "pet"}
 LOGIN_COLUMNS = {"id", "hash", "email"}
+NEW_TABLES = ["recovery_codes", "two_step"]  # two-step verification (0003), empty at first
+TWO_STEP_COLUMNS = {"user_id", "secret", "enabled_at"}
+RECOVERY_CODE_COLUMNS = {"id", "user_id", "code_hash"}
 
 ANN_PASSWORD = "cookies"  # the course allowed short passwords
 # 71 ASCII bytes, then "é" (2 bytes in UTF-8): byte 72 is the first half of "é", where
@@ -219,7 +223,7 @@ def test_an_original_database_is_upgraded_in_place(legacy_database, tmp_path):
     _assert_upgraded(_db_upgrade(legacy_database, tmp_path / "data"))
 
     after = _snapshot(legacy_database)
-    assert after["tables"] == ["alembic_version", "login", "users"]
+    assert after["tables"] == ["alembic_version", "login", *NEW_TABLES, "users"]
     assert after["version"] == [_head()]
     assert set(after["schema"]["users"][0]) == USER_COLUMNS  # gained age and pet
     assert set(after["schema"]["login"][0]) == LOGIN_COLUMNS
@@ -392,11 +396,13 @@ def test_a_new_database_is_created_by_the_same_migrations(
 ):
     _assert_upgraded(_db_upgrade(empty_database, tmp_path / "data"))
     created = _snapshot(empty_database)
-    assert created["tables"] == ["alembic_version", "login", "users"]
+    assert created["tables"] == ["alembic_version", "login", *NEW_TABLES, "users"]
     assert created["version"] == [_head()]
     assert set(created["schema"]["users"][0]) == USER_COLUMNS
     assert set(created["schema"]["login"][0]) == LOGIN_COLUMNS
     assert created["rows"] == {"login": [], "users": []}
+    assert set(created["schema"]["two_step"][0]) == TWO_STEP_COLUMNS
+    assert set(created["schema"]["recovery_codes"][0]) == RECOVERY_CODE_COLUMNS
 
     _assert_upgraded(_db_upgrade(empty_database, tmp_path / "data"))
     assert _snapshot(empty_database) == created
@@ -469,3 +475,25 @@ def test_the_original_server_keeps_working_while_the_upgrade_runs(legacy_databas
     assert failures == []
     assert any(started <= moment <= finished for moment in rounds)
     assert any(moment > finished for moment in rounds)
+
+
+def test_an_old_user_of_an_upgraded_database_turns_two_step_on_and_signs_in_with_it(
+    legacy_database, tmp_path, redis_url, redis_client
+):
+    _assert_upgraded(_db_upgrade(legacy_database, tmp_path / "data"))
+    with app_on(legacy_database, redis_url) as app:
+        client = app.test_client()
+        body = _sign_in(client, "ann@example.com", ANN_PASSWORD).get_json()
+        headers = {"Authorization": body["token"]}
+        setup = client.post("/two-step/setup", headers=headers, json={"password": ANN_PASSWORD})
+        app_code = pyotp.TOTP(setup.get_json()["secret"])
+        enabled = client.post("/two-step/enable", headers=headers, json={"code": app_code.now()})
+        assert enabled.status_code == 200, enabled.get_json()
+
+        challenge = _sign_in(client, "ann@example.com", ANN_PASSWORD).get_json()["error"]
+        recovery = enabled.get_json()["recoveryCodes"][0]
+        signed_in = client.post(
+            "/signin/code", json={"challenge": challenge["challenge"], "code": recovery}
+        )
+        assert signed_in.status_code == 200, signed_in.get_json()
+        assert signed_in.get_json()["userId"] == body["userId"]
