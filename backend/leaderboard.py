@@ -16,7 +16,9 @@ Keys share one hash tag, so they live in one slot of a Redis Cluster:
   to compare with the database's own;
 - `sb:{rank}:building` the set being rebuilt, and `sb:{rank}:lock` its builder's lock.
 Scores only rise (ZADD GT), so a rebuild and the changes made while it runs can land in any
-order: the greatest value, the database's latest, wins.
+order: the greatest value, the database's latest, wins. A user removed (their account deleted)
+leaves the set and the totals at once; removed while a rebuild runs, they spoil it (its
+snapshot may or may not hold them), and the set stays not ready until the next rebuild.
 """
 
 from __future__ import annotations
@@ -61,9 +63,28 @@ redis.call('HINCRBY', KEYS[2], 'users', ARGV[3])
 redis.call('HINCRBY', KEYS[2], 'entries', ARGV[4])
 """
 
-# ARGV: the lock's token, the snapshot's users and entries. Swaps the new set in, if still ours.
+# ARGV: user id. Takes the member and its entries out of the set and the totals.
+_REMOVE = """
+local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if redis.call('HGET', KEYS[2], 'building') == '1' then
+  redis.call('HSET', KEYS[2], 'spoiled', '1')
+end
+if not score then return 0 end
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('HINCRBY', KEYS[2], 'users', -1)
+redis.call('HINCRBY', KEYS[2], 'entries', -tonumber(score))
+return 1
+"""
+
+# ARGV: the lock's token, the snapshot's users and entries. Swaps the new set in, if still ours
+# and not spoiled by a removal meanwhile.
 _FINISH = """
 if redis.call('GET', KEYS[4]) ~= ARGV[1] then return 0 end
+if redis.call('HGET', KEYS[2], 'spoiled') == '1' then
+  redis.call('DEL', KEYS[3], KEYS[4])
+  redis.call('HSET', KEYS[2], 'building', '0', 'spoiled', '0')
+  return 0
+end
 if redis.call('EXISTS', KEYS[3]) == 1 then
   redis.call('RENAME', KEYS[3], KEYS[1])
 else
@@ -87,6 +108,7 @@ class Leaderboard:
         self._rank = redis.register_script(_RANK)
         self._member_rank = redis.register_script(_MEMBER_RANK)
         self._record = redis.register_script(_RECORD)
+        self._remove = redis.register_script(_REMOVE)
         self._finish = redis.register_script(_FINISH)
 
     def rank(self, entries: int) -> tuple[int, int] | None:
@@ -110,6 +132,10 @@ class Leaderboard:
         added = [1, 0] if new_user else [0, 1]
         self._record(keys=_KEYS, args=[user_id, entries, *added])
 
+    def remove(self, user_id: int) -> None:
+        """After the database committed it: the user is gone."""
+        self._remove(keys=_KEYS, args=[user_id])
+
     def in_step_with(self, users: int, entries: int) -> bool:
         """Whether the set is ready and was built from a database with these totals."""
         state = self._redis.hmget(STATE, "ready", "users", "entries")
@@ -126,7 +152,10 @@ class Leaderboard:
         if not self._redis.set(LOCK, token, nx=True, px=_LOCK_MS):
             return False
         with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(STATE, mapping={"ready": "0", "building": "1", "users": 0, "entries": 0})
+            pipe.hset(
+                STATE,
+                mapping={"ready": "0", "building": "1", "spoiled": "0", "users": 0, "entries": 0},
+            )
             pipe.delete(BUILDING)
             pipe.execute()
         users = entries = 0
@@ -141,6 +170,9 @@ class Leaderboard:
             self._redis.zadd(BUILDING, pending, gt=True)
         done = bool(self._finish(keys=[*_KEYS, LOCK], args=[token, users, entries]))
         log.info(
-            "leaderboard rebuilt users=%d" if done else "leaderboard rebuild lost its lock", users
+            "leaderboard rebuilt users=%d"
+            if done
+            else "leaderboard rebuild lost its lock or was spoiled by a removal",
+            users,
         )
         return done

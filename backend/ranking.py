@@ -70,6 +70,15 @@ class Ranking:
         except RedisError as error:  # the set lags for this user until their next entry
             log.warning("leaderboard not updated: %s", type(error).__name__)
 
+    def remove(self, user_id: int) -> None:
+        """Tell the leaderboard the database deleted the user; after a Redis failure, the next
+        rank checks the set against the database again (and rebuilds it)."""
+        try:
+            self._board.remove(user_id)
+        except RedisError as error:
+            log.warning("leaderboard not updated: %s", type(error).__name__)
+            self._checked = False
+
     def _check(self) -> None:
         with db.connect() as connection:
             users, entries = connection.execute(_TOTALS).one()

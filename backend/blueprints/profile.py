@@ -1,15 +1,17 @@
 """The user's own profile: read it (with their rank) and change it (the original /profile
-contract)."""
+contract), and delete the account."""
 
 from __future__ import annotations
 
 from flask import Blueprint, g, jsonify
 
-from backend import accounts, responses
-from backend.auth import require_auth, require_own_user
+from backend import accounts, responses, two_step
+from backend.account_deletion import delete_account
+from backend.auth import own_password_attempt, require_auth, require_own_user
 from backend.contract import endpoint
+from backend.errors import ApiError
 from backend.ranking import ranking
-from backend.schemas import ProfileBody
+from backend.schemas import ENTER_A_CODE, DeleteAccountBody, ProfileBody
 
 bp = Blueprint("profile", __name__)
 
@@ -31,3 +33,33 @@ def update_profile(user_id: int, body: ProfileBody):
     require_own_user(user_id)
     accounts.update_profile(accounts.get_user(user_id), body.form_input)
     return jsonify("success")
+
+
+@bp.delete("/profile/<int:user_id>")
+@require_auth
+@endpoint(responses.AccountDeleted, body=DeleteAccountBody, errors=(403, 429))
+def delete_profile(user_id: int, body: DeleteAccountBody):
+    """Delete the account; needs the password, the email typed out, and a code if two-step is on."""
+    require_own_user(user_id)
+    with own_password_attempt() as user:
+        if body.email.lower() != user.email.strip().lower():
+            raise _invalid("email", "Type your email exactly as shown.")
+        code = _code_if_on(user.id, body.code)
+        accounts.check_current_password(user, body.password, "password")
+        if code is not None:
+            two_step.check_code(user.id, code)
+    delete_account(user)
+    return {"success": True, "deleted": True}
+
+
+def _code_if_on(user_id: int, code: str | None) -> str | None:
+    """The code to check: required while two-step is on; None (none checked) while it is off."""
+    if not two_step.is_on(user_id):
+        return None
+    if code is None:
+        raise _invalid("code", ENTER_A_CODE)
+    return code
+
+
+def _invalid(field: str, message: str) -> ApiError:
+    return ApiError(400, "invalid_input", "Please check the highlighted fields.", {field: message})

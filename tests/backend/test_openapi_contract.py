@@ -47,7 +47,7 @@ def test_the_document_describes_every_endpoint(app, client):
         for method in rule.methods - {"HEAD", "OPTIONS"}
         if rule.endpoint not in ("static", "openapi.openapi_document")
     }
-    assert len(described) == len(served) == 18
+    assert len(described) == len(served) == 19
     signin = document["paths"]["/signin"]["post"]
     assert signin["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith(
         "SignInBody"

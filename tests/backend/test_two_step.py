@@ -22,7 +22,11 @@ from backend import totp
 from backend.challenges import LIFETIME_SECONDS
 from backend.extensions import db
 from backend.token_store import hash_token
+from tests.backend import test_many_processes
+from tests.backend.test_many_processes import call
 from tests.conftest import TEST_PASSWORD, SignedIn
+
+two_backends = test_many_processes.two_backends
 
 STEP = totp.STEP_SECONDS
 RECOVERY_CODE = re.compile(r"^[0-9a-hjkmnp-tv-z]{5}-[0-9a-hjkmnp-tv-z]{5}$")
@@ -30,6 +34,7 @@ SECOND_STEP_MESSAGE = (
     "This account uses two-step verification. Enter the code from your authenticator app."
 )
 STRANGER = {"REMOTE_ADDR": "203.0.113.50"}
+SHARED_SECRET_KEY = "a secret key both test servers share, 32+ chars"
 
 
 def steady_now(margin: float = 4.0) -> float:
@@ -419,3 +424,28 @@ def test_no_secret_code_or_challenge_is_kept_in_clear_or_logged(
 
     key_file = config.data_dir / "secret.key"
     assert key_file.stat().st_mode & 0o777 == 0o600  # made once, the owner's only
+
+
+@pytest.fixture
+def shared_secret_key(monkeypatch):
+    """The servers' shared SMARTBRAIN_SECRET_KEY (else each would make one in its data dir)."""
+    monkeypatch.setenv("SMARTBRAIN_SECRET_KEY", SHARED_SECRET_KEY)
+
+
+def test_a_code_used_on_one_process_is_refused_on_the_other(shared_secret_key, two_backends):
+    first, second = two_backends
+    body = {"name": "Dana", "email": "dana@example.com", "password": TEST_PASSWORD}
+    token = call(first, "POST", "/register", body)[1]["token"]
+    setup = call(first, "POST", "/two-step/setup", {"password": TEST_PASSWORD}, token)[1]
+    app = pyotp.TOTP(setup["secret"])
+    now = steady_now()
+    assert call(second, "POST", "/two-step/enable", {"code": app.at(now)}, token)[0] == 200
+
+    sign_in = {"email": "dana@example.com", "password": TEST_PASSWORD}
+    answers = []
+    for base in (first, second):
+        challenge = call(base, "POST", "/signin", sign_in)[1]["error"]["challenge"]
+        code = {"challenge": challenge, "code": app.at(now + STEP)}
+        answers.append(call(base, "POST", "/signin/code", code))
+    assert answers[0][0] == 200
+    assert (answers[1][0], answers[1][1]["error"]["code"]) == (400, "invalid_code")
