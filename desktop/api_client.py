@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import platform
 import time
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -30,6 +31,31 @@ PHOTO_DEADLINE = 30.0
 
 Box = dict[str, float]
 """A face's bounding box as fractions of the image: top_row, left_col, bottom_row, right_col."""
+
+
+@dataclass(frozen=True)
+class CodeSignIn:
+    """A sign-in finished with a second-step code: the user, and how many recovery codes are
+    left when a recovery code was used (None when the code came from the authenticator)."""
+
+    user: dict[str, Any]
+    recovery_codes_left: int | None
+
+
+@dataclass(frozen=True)
+class TwoStepStatus:
+    """Whether two-step verification is on, and how many unused recovery codes remain."""
+
+    enabled: bool
+    recovery_codes_left: int
+
+
+@dataclass(frozen=True)
+class TwoStepSetup:
+    """A pending setup: the TOTP secret (base32) and the otpauth:// URI the QR code carries."""
+
+    secret: str
+    uri: str
 
 
 def default_device_name() -> str:
@@ -91,12 +117,25 @@ class ApiClient:
     # Accounts and sessions
 
     def sign_in(self, email: str, password: str) -> dict[str, Any]:
-        """Sign in with email and password; keep the token; return the user."""
+        """Sign in with email and password; keep the token; return the user.
+
+        Raises SecondStepRequired (with its challenge) when the account uses two-step
+        verification: then `sign_in_with_code` finishes the sign-in."""
         self._let_go()
         body = self._call(
             "POST", "/signin", json={"email": email, "password": password, "device": self.device}
         )
         return self._adopt(body)
+
+    def sign_in_with_code(self, challenge: str, code: str) -> CodeSignIn:
+        """Finish a two-step sign-in: exchange the password step's challenge and a code from
+        the authenticator (or a recovery code) for a session; keep the token."""
+        self._let_go()
+        payload = {"challenge": challenge, "code": code, "device": self.device}
+        body = self._call("POST", "/signin/code", json=payload)
+        user = self._adopt(body)
+        left = body.get("recoveryCodesLeft")
+        return CodeSignIn(user, int(left) if isinstance(left, int) else None)
 
     def register(self, name: str, email: str, password: str) -> dict[str, Any]:
         """Create an account, which also signs in; keep the token; return the user."""
@@ -143,6 +182,46 @@ class ApiClient:
         """Change the password; the server ends every other session."""
         payload = {"currentPassword": current_password, "newPassword": new_password}
         self._call("POST", "/password", json=payload)
+
+    # Two-step verification
+
+    def two_step_status(self) -> TwoStepStatus:
+        """Whether the user has two-step verification on, and the recovery codes left."""
+        body = self._call("GET", "/two-step")
+        try:
+            return TwoStepStatus(bool(body["enabled"]), int(body.get("recoveryCodesLeft", 0)))
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise UnexpectedError("The server's answer was not understood.") from error
+
+    def start_two_step_setup(self, password: str) -> TwoStepSetup:
+        """Start (or restart) turning two-step verification on; nothing changes for sign-in
+        until `enable_two_step` confirms a code."""
+        body = self._call("POST", "/two-step/setup", json={"password": password})
+        try:
+            return TwoStepSetup(str(body["secret"]), str(body["uri"]))
+        except (KeyError, TypeError) as error:
+            raise UnexpectedError("The server's answer was not understood.") from error
+
+    def enable_two_step(self, code: str) -> list[str]:
+        """Confirm the pending setup with a code from the authenticator; the recovery codes."""
+        return _codes(self._call("POST", "/two-step/enable", json={"code": code}))
+
+    def disable_two_step(self, password: str, code: str) -> None:
+        """Turn two-step verification off (the password and a current code required)."""
+        self._call("POST", "/two-step/disable", json={"password": password, "code": code})
+
+    def new_recovery_codes(self, password: str, code: str) -> list[str]:
+        """A new set of recovery codes; the old set stops working."""
+        payload = {"password": password, "code": code}
+        return _codes(self._call("POST", "/two-step/recovery-codes", json=payload))
+
+    def delete_account(self, password: str, email: str, code: str | None = None) -> None:
+        """Delete the account for good: every session ends, this one included."""
+        payload: dict[str, str] = {"password": password, "email": email}
+        if code:
+            payload["code"] = code
+        self._call("DELETE", f"/profile/{self.user_id}", json=payload)
+        self._let_go()
 
     # Profile and entries
 
@@ -253,6 +332,14 @@ class ApiClient:
         if body is None:
             raise UnexpectedError("The server's answer was not understood.")
         return body
+
+
+def _codes(body: Any) -> list[str]:
+    """The recovery codes of an answer: a list of ten strings."""
+    codes = body.get("recoveryCodes") if isinstance(body, dict) else None
+    if not isinstance(codes, list) or not all(isinstance(code, str) for code in codes):
+        raise UnexpectedError("The server's answer was not understood.")
+    return list(codes)
 
 
 def _boxes(body: Any) -> list[Box]:

@@ -6,7 +6,7 @@ from PySide6.QtCore import QObject, Slot
 
 from desktop.api_client import ApiClient
 from desktop.embedded_backend import EmbeddedBackend
-from desktop.main_window import SIGNED_OUT, MainWindow
+from desktop.main_window import ACCOUNT_DELETED, SIGNED_OUT, MainWindow
 from desktop.settings import AppSettings
 from desktop.sign_in_window import SignInWindow
 from desktop.worker import TaskRunner
@@ -100,7 +100,8 @@ class AppController(QObject):
     def on_main_window_signed_out(self, notice: str) -> None:
         self._tasks.run(self, self._token.forget)
         self._show_sign_in()
-        self.sign_in_window.show_notice("success" if notice == SIGNED_OUT else "info", notice)
+        kind = "success" if notice in (SIGNED_OUT, ACCOUNT_DELETED) else "info"
+        self.sign_in_window.show_notice(kind, notice)
 
     @Slot()
     def on_tasks_session_ended(self) -> None:

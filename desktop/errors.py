@@ -21,6 +21,30 @@ class SessionEndedError(ApiError):
     default_message = "Your session has ended. Please sign in again."
 
 
+class SecondStepRequired(ApiError):
+    """401 second_step_required: the password was right and the account uses two-step
+    verification; `challenge` is exchanged with a code for a session (POST /signin/code)
+    within `expires_in` seconds. Not a failure of the session: nothing was signed out."""
+
+    default_message = (
+        "This account uses two-step verification. Enter the code from your authenticator app."
+    )
+
+    def __init__(
+        self, challenge: str, expires_in: int, message: str | None = None, *, status: int = 401
+    ) -> None:
+        self.challenge = challenge
+        self.expires_in = expires_in
+        super().__init__(message, code="second_step_required", status=status)
+
+
+class ChallengeExpiredError(ApiError):
+    """401 challenge_expired: the sign-in's second step came too late, or after too many wrong
+    codes; the user must sign in with the password again."""
+
+    default_message = "This sign-in has expired. Please sign in again."
+
+
 class NotAllowedError(ApiError):
     """403: the session may not touch that resource."""
 
@@ -80,6 +104,10 @@ def error_from_response(status: int, body: object, retry_after: str | None) -> A
     error = error if isinstance(error, dict) else {}
     code = str(error.get("code") or "")
     message = error.get("message") if isinstance(error.get("message"), str) else None
+    if status == 401 and code == "second_step_required":
+        return _second_step(error, message)
+    if status == 401 and code == "challenge_expired":
+        return ChallengeExpiredError(message, code=code, status=status)
     if status == 401:
         return SessionEndedError(code=code, status=status)
     if status == 403:
@@ -99,6 +127,14 @@ def error_from_response(status: int, body: object, retry_after: str | None) -> A
     return UnexpectedError(
         f"The server had a problem (HTTP {status}). Please try again.", code=code, status=status
     )
+
+
+def _second_step(error: dict, message: str | None) -> ApiError:
+    """The second step's challenge out of its 401; an answer without one is not understood."""
+    challenge, expires_in = error.get("challenge"), error.get("expiresIn", 300)
+    if not isinstance(challenge, str) or not challenge or not isinstance(expires_in, int):
+        return UnexpectedError("The server's answer was not understood.", status=401)
+    return SecondStepRequired(challenge, expires_in, message)
 
 
 def _seconds(retry_after: str | None) -> int:

@@ -9,8 +9,8 @@ from typing import Any
 from PySide6.QtCore import SignalInstance
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QPushButton, QWidget
 
-from desktop.errors import InvalidInputError
-from desktop.widgets import BusyBar, FieldBox, dialog_layout
+from desktop.errors import InvalidInputError, describe
+from desktop.widgets import Banner, BusyBar, FieldBox, dialog_layout
 from desktop.worker import OnError, OnSuccess, TaskRunner
 
 
@@ -58,6 +58,26 @@ def reject_field(box: FieldBox, message: str) -> None:
     """Show `message` under `box` and select its text, so that typing replaces it."""
     box.set_error(message)
     box.edit.selectAll()
+
+
+WRONG_PASSWORD = "That is not your password."
+
+
+def show_refusal(error: Exception, boxes: Mapping[str, FieldBox], banner: Banner) -> None:
+    """Show a failed request where the user looks for it: a wrong password under the
+    "password" box, each field's message under its box (the first one focused, its text
+    selected so typing replaces it), anything else in plain words in `banner`."""
+    password = boxes.get("password")
+    if isinstance(error, InvalidInputError) and error.code == "invalid_credentials" and password:
+        reject_field(password, WRONG_PASSWORD)
+        password.setFocus()
+        return
+    shown = show_field_errors(error, boxes)
+    if shown:
+        shown[0].edit.selectAll()
+        shown[0].setFocus()
+    else:
+        banner.show_message("error", describe(error))
 
 
 class FormRequest:

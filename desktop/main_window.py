@@ -21,6 +21,7 @@ from desktop.widgets import open_dialog
 from desktop.worker import TaskRunner
 
 SIGNED_OUT = "You have signed out."
+ACCOUNT_DELETED = "Your account was deleted."
 NOT_REVOKED = (
     "You are signed out on this computer, but the server could not be reached, so the "
     "session could not be ended there. Use Sign out everywhere next time you are online."
@@ -53,7 +54,8 @@ def dropped_photo(mime: QMimeData) -> tuple[str, str] | None:
 
 
 class MainWindow(QMainWindow):
-    """Emits `signed_out(notice)` once the user has signed out; notice says how it went."""
+    """Emits `signed_out(notice)` once the user has signed out, or deleted the account;
+    notice says how it went."""
 
     signed_out = Signal(str)
 
@@ -131,6 +133,7 @@ class MainWindow(QMainWindow):
     def on_profile_action_triggered(self) -> None:
         dialog = ProfileDialog(self._api, self._tasks, self._user, self)
         dialog.profile_saved.connect(self.on_profile_saved)
+        dialog.account_deleted.connect(self.on_account_deleted)
         open_dialog(dialog)
 
     @Slot()
@@ -220,6 +223,10 @@ class MainWindow(QMainWindow):
     def on_signed_out_everywhere(self, revoked: int) -> None:
         sessions = "session" if revoked == 1 else "sessions"
         self.signed_out.emit(f"You have signed out everywhere ({revoked} {sessions} ended).")
+
+    @Slot()
+    def on_account_deleted(self) -> None:
+        self.signed_out.emit(ACCOUNT_DELETED)
 
     @Slot()
     def on_sign_out_action_triggered(self) -> None:

@@ -1,4 +1,5 @@
-"""ProfileDialog: edit name, age and favourite pet."""
+"""ProfileDialog: edit name, age and favourite pet; its Security tab holds two-step
+verification and deleting the account."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ from PySide6.QtGui import QIntValidator
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QFormLayout,
     QLabel,
+    QTabWidget,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -15,16 +19,19 @@ from desktop import validation
 from desktop.api_client import ApiClient
 from desktop.dates import local_time
 from desktop.errors import describe
-from desktop.forms import FormRequest, form_page, show_field_errors
-from desktop.widgets import Banner, BusyBar, FieldBox
+from desktop.forms import FormRequest, show_field_errors
+from desktop.security_tab import SecurityTab
+from desktop.widgets import Banner, BusyBar, FieldBox, dialog_layout
 from desktop.worker import TaskRunner
 
 
 class ProfileDialog(QDialog):
     """Shows `user` at once, then the profile fresh from the server; emits
-    `profile_saved(user)` after Save succeeded."""
+    `profile_saved(user)` after Save succeeded, and `account_deleted()` (then closes) once
+    the account was deleted from the Security tab."""
 
     profile_saved = Signal(dict)
+    account_deleted = Signal()
 
     def __init__(
         self, api: ApiClient, tasks: TaskRunner, user: dict, parent: QWidget | None = None
@@ -33,6 +40,7 @@ class ProfileDialog(QDialog):
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self._api = api
         self._tasks = tasks
+        self._user = user
         self._edited = False
         self.setWindowTitle("Profile – SmartBrain")
         self._init_widgets()
@@ -66,6 +74,10 @@ class ProfileDialog(QDialog):
         self.save.setDefault(True)
         self.buttons.accepted.connect(self.on_save_clicked)
         self.buttons.rejected.connect(self.reject)
+        self.cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        self._cancel_text = self.cancel.text()  # the platform's own
+        self.security = SecurityTab(self._api, self._tasks, str(self._user.get("email") or ""))
+        self.security.account_deleted.connect(self.on_account_deleted)
 
     def _init_layout(self) -> None:
         rows = [
@@ -76,8 +88,26 @@ class ProfileDialog(QDialog):
             ("Entries", self.entries),
             ("Member since", self.joined),
         ]
-        form_page(self, [self.banner], rows, self.busy, self.buttons, spacing=10, row_spacing=10)
-        self.setMinimumWidth(480)
+        form = QFormLayout()
+        form.setVerticalSpacing(10)
+        for label, field in rows:
+            form.addRow(label, field)
+        profile = QWidget(self)
+        profile_layout = QVBoxLayout(profile)
+        profile_layout.setContentsMargins(16, 16, 16, 8)
+        profile_layout.setSpacing(10)
+        profile_layout.addWidget(self.banner)
+        profile_layout.addLayout(form)
+        profile_layout.addStretch(1)  # the room errors leave when they go
+        self.tabs = QTabWidget(self)
+        self.tabs.addTab(profile, "Pr&ofile")
+        self.tabs.addTab(self.security, "Sec&urity")
+        self.tabs.currentChanged.connect(self.on_tabs_current_changed)
+        layout = dialog_layout(self, spacing=10)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.busy)
+        layout.addWidget(self.buttons)
+        self.setMinimumWidth(520)
 
     def _fields(self) -> list[FieldBox]:
         return [self.name, self.age, self.pet]
@@ -85,6 +115,7 @@ class ProfileDialog(QDialog):
     def _show_user(self, user: dict) -> None:
         """Show `user`; the editable fields only while the user has not touched them."""
         self.email.setText(str(user.get("email") or ""))
+        self.security.set_email(self.email.text())
         self.entries.setText(str(user.get("entries", 0)))
         self.joined.setText(local_time(user.get("joined"), date_only=True))
         if self._edited or self._save_request.busy:
@@ -93,6 +124,20 @@ class ProfileDialog(QDialog):
         age = user.get("age")
         self.age.edit.setText("" if age is None else str(age))
         self.pet.edit.setText(str(user.get("pet") or ""))
+
+    @Slot(int)
+    def on_tabs_current_changed(self, _index: int) -> None:
+        """Save is about the profile: it shows on that tab only (Cancel closes either)."""
+        on_profile = self.tabs.currentWidget() is not self.security
+        self.save.setVisible(on_profile)
+        self.cancel.setText(self._cancel_text if on_profile else "&Close")
+        if on_profile:
+            self.name.setFocus()
+
+    @Slot()
+    def on_account_deleted(self) -> None:
+        self.account_deleted.emit()
+        self.reject()
 
     @Slot(object)
     def on_profile_loaded(self, user: dict) -> None:

@@ -57,3 +57,39 @@ def pet_error(pet: str) -> str:
     if len(pet.strip()) > PET_MAX:
         return f"Use at most {PET_MAX} characters."
     return ""
+
+
+AUTHENTICATOR_CODE_LENGTH = 6
+RECOVERY_CODE = re.compile(r"^[a-z0-9]{10}$")
+
+
+def normalised_recovery_code(code: str) -> str:
+    """A recovery code as the server compares it: lower case, without spaces or dashes."""
+    return re.sub(r"[\s-]", "", code).lower()
+
+
+def authenticator_code_error(code: str) -> str:
+    """The 6 digits an authenticator app shows."""
+    if not code.strip():
+        return "Enter the 6-digit code from your authenticator app."
+    if not (code.strip().isdigit() and len(code.strip()) == AUTHENTICATOR_CODE_LENGTH):
+        return "The code has 6 digits."
+    return ""
+
+
+def recovery_code_error(code: str) -> str:
+    """One of the recovery codes, like abcde-fghij (spaces, dashes and case do not matter)."""
+    if not code.strip():
+        return "Enter one of your recovery codes."
+    if not RECOVERY_CODE.match(normalised_recovery_code(code)):
+        return "A recovery code looks like abcde-fghij."
+    return ""
+
+
+def any_code_error(code: str) -> str:
+    """A code from the authenticator app or a recovery code."""
+    if not code.strip():
+        return "Enter a code from your authenticator app, or a recovery code."
+    if code.strip().isdigit():
+        return authenticator_code_error(code)
+    return recovery_code_error(code)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, QRegularExpression, QSize, Qt, Signal, Slot
+from PySide6.QtGui import QFontDatabase, QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QDialog,
     QFrame,
@@ -135,6 +136,35 @@ class FieldBox(QWidget):
         repolish(self.edit)
 
 
+class CodeBox(FieldBox):
+    """A FieldBox for a second-step code, in monospace. Kinds: "authenticator" (6 digits
+    only), "recovery" (a recovery code, like abcde-fghij) or "either" (one or the other)."""
+
+    _KINDS = {
+        "authenticator": (r"\d{0,6}", 6, "6-digit code"),
+        "recovery": (r"[A-Za-z0-9 -]{0,16}", 16, "abcde-fghij"),
+        "either": (r"[A-Za-z0-9 -]{0,16}", 16, "123456 or abcde-fghij"),
+    }
+
+    def __init__(self, kind: str = "authenticator", parent: QWidget | None = None) -> None:
+        super().__init__(parent=parent)
+        self.edit.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self._validator = QRegularExpressionValidator(self)
+        self.edit.setValidator(self._validator)
+        self.kind = ""
+        self.set_kind(kind)
+
+    def set_kind(self, kind: str) -> None:
+        """Take codes of `kind` from now on; the text typed so far is cleared."""
+        pattern, length, placeholder = self._KINDS[kind]
+        self.kind = kind
+        self.edit.clear()
+        self.set_error("")
+        self._validator.setRegularExpression(QRegularExpression(pattern))
+        self.edit.setMaxLength(length)
+        self.edit.setPlaceholderText(placeholder)
+
+
 class BusyBar(QProgressBar):
     """A thin indeterminate bar shown while a request is in flight; keeps its space hidden."""
 
@@ -155,19 +185,22 @@ class BusyBar(QProgressBar):
         self.setVisible(busy)
 
 
-def heading(title: str, subtitle: str, parent: QWidget) -> QVBoxLayout:
-    """The app's logo over a title and a subtitle, centred: the top of a first window."""
-    logo = QLabel(parent)
-    logo.setPixmap(app_icon().pixmap(QSize(72, 72), parent.devicePixelRatioF()))
-    title_label, subtitle_label = QLabel(title, parent), QLabel(subtitle, parent)
-    title_label.setObjectName("title")
-    subtitle_label.setObjectName("subtitle")
-    layout = QVBoxLayout()
-    layout.setSpacing(10)
-    for label in (logo, title_label, subtitle_label):
-        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        layout.addWidget(label)
-    return layout
+class Heading(QVBoxLayout):
+    """The app's logo over a title and a subtitle, centred: the top of a first window.
+    `title` and `subtitle` are the labels, for a window whose step changes them."""
+
+    def __init__(self, title: str, subtitle: str, parent: QWidget) -> None:
+        super().__init__()
+        logo = QLabel(parent)
+        logo.setPixmap(app_icon().pixmap(QSize(72, 72), parent.devicePixelRatioF()))
+        self.title, self.subtitle = QLabel(title, parent), QLabel(subtitle, parent)
+        self.title.setObjectName("title")
+        self.subtitle.setObjectName("subtitle")
+        self.subtitle.setWordWrap(True)
+        self.setSpacing(10)
+        for label in (logo, self.title, self.subtitle):
+            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            self.addWidget(label)
 
 
 def open_dialog(dialog: QDialog) -> None:

@@ -1,4 +1,5 @@
-"""Every &-letter of the register dialog, the server dialog and the face-detection panel:
+"""Every &-letter of the register dialog, the server dialog, the two-step and delete-account
+dialogs and the face-detection panel:
 each is used once per window, and pressing it with Alt moves the focus to its field (or
 presses its button), as a keyboard user expects."""
 
@@ -12,9 +13,12 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractButton, QDialogButtonBox, QFileDialog, QLabel, QWidget
 
 from desktop.api_client import ApiClient
+from desktop.delete_account_dialog import DeleteAccountDialog
 from desktop.face_detection_panel import NO_LINK
 from desktop.register_dialog import RegisterDialog
 from desktop.server_dialog import ServerDialog
+from desktop.two_step_change_dialogs import NewRecoveryCodesDialog, TurnOffTwoStepDialog
+from desktop.two_step_setup_dialog import TwoStepSetupDialog
 
 MNEMONIC = re.compile(r"&([^&])")
 PLATFORM_LETTERS = {
@@ -90,8 +94,12 @@ def test_server_dialog_letters_choose_and_focus(qtbot):
     [
         lambda tasks: RegisterDialog(ApiClient(None), tasks),
         lambda _tasks: ServerDialog(None),
+        lambda tasks: TwoStepSetupDialog(ApiClient(None), tasks),
+        lambda tasks: TurnOffTwoStepDialog(ApiClient(None), tasks),
+        lambda tasks: NewRecoveryCodesDialog(ApiClient(None), tasks),
+        lambda tasks: DeleteAccountDialog(ApiClient(None), tasks, "dana@example.com", True),
     ],
-    ids=["register", "server"],
+    ids=["register", "server", "two-step-setup", "turn-off", "new-codes", "delete-account"],
 )
 def test_no_letter_is_used_twice_in_a_dialog(qtbot, tasks, window):
     letters = mnemonics(shown(qtbot, window(tasks)))
