@@ -17,11 +17,35 @@ READY_LINE = re.compile(r"^SmartBrain backend listening on (http://127\.0\.0\.1:
 STOP_TIMEOUT_MS = 3000
 
 
+def serve_command(frozen: bool | None = None) -> list[str]:
+    """How this app starts its backend: `python -m smartbrain_cli serve`, or, in the Linux
+    bundle (`frozen`, default: sys.frozen, set by PyInstaller), which has no interpreter to
+    run `-m`, the bundle's own executable, which is also `smartbrain` (packaging/)."""
+    if frozen is None:
+        frozen = bool(getattr(sys, "frozen", False))
+    # -P: not the working directory first on the import path: only our packages.
+    program = [sys.executable] if frozen else [sys.executable, "-P", "-m", "smartbrain_cli"]
+    return [
+        *program,
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--workers",
+        "1",  # one user's backend: one worker keeps this computer's memory small
+        "--exit-with-parent",  # our stdin pipe closes if this app dies: so does the child
+    ]
+
+
 def _child_environment() -> QProcessEnvironment:
     """This process's environment, unbuffered; from a checkout, with the checkout first on the
-    child's import path, so it runs this same copy of the code from any working directory."""
+    child's import path, so it runs this same copy of the code from any working directory (the
+    bundle's code is inside its executable: no import path to set)."""
     environment = QProcessEnvironment.systemEnvironment()
     environment.insert("PYTHONUNBUFFERED", "1")
+    if getattr(sys, "frozen", False):
+        return environment
     installed = {Path(path) for path in (*site.getsitepackages(), site.getusersitepackages())}
     if PACKAGES_ROOT not in installed:
         inherited = environment.value("PYTHONPATH")
@@ -40,20 +64,7 @@ class EmbeddedBackend(QObject):
 
     def __init__(self, command: list[str] | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._command = command or [
-            sys.executable,
-            "-P",  # not the working directory first on the import path: only our packages
-            "-m",
-            "smartbrain_cli",
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--workers",
-            "1",  # one user's backend: one worker keeps this computer's memory small
-            "--exit-with-parent",  # our stdin pipe closes if this app dies: so does the child
-        ]
+        self._command = command or serve_command()
         self.url: str | None = None
         self._stdout = b""
         self._stderr_tail: deque[str] = deque(maxlen=5)
