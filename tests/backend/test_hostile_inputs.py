@@ -25,6 +25,7 @@ from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
+import pyotp
 import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
@@ -84,7 +85,8 @@ def changed_keys(before: dict, after: dict) -> set[str]:
 
 @dataclass
 class World:
-    """Three users (`me`, `other`, `third`), their tokens and session ids, a revoked token."""
+    """Four users (`me`, `other`, `third`, and `twostep` with two-step verification on), their
+    tokens and session ids, a revoked token."""
 
     ids: dict[str, int]
     tokens: dict[str, str]
@@ -97,6 +99,7 @@ class World:
             "me": self.ids["me"],
             "other": self.ids["other"],
             "third": self.ids["third"],
+            "twostep": self.ids["twostep"],
             "my_sid": self.sids["me"],
             "other_sid": self.sids["other"],
         }
@@ -119,8 +122,9 @@ def frozen_clock(monkeypatch) -> int:
 
 @pytest.fixture
 def world(client, accounts, frozen_clock) -> World:
-    users = {who: accounts.register(who.title()) for who in ("me", "other", "third")}
+    users = {who: accounts.register(who.title()) for who in ("me", "other", "third", "twostep")}
     tokens = {who: signed_in.token for who, signed_in in users.items()}
+    turn_on_two_step(client, tokens["twostep"])
     email = users["me"].user["email"]
     revoked = client.post("/signin", json={"email": email, "password": TEST_PASSWORD})
     tokens["revoked"] = revoked.get_json()["token"]
@@ -137,12 +141,20 @@ def world(client, accounts, frozen_clock) -> World:
     )
 
 
+def turn_on_two_step(client, token: str) -> None:
+    headers = {"Authorization": token}
+    setup = client.post("/two-step/setup", headers=headers, json={"password": TEST_PASSWORD})
+    code = pyotp.TOTP(setup.get_json()["secret"]).now()
+    assert client.post("/two-step/enable", headers=headers, json={"code": code}).status_code == 200
+
+
 # --- the cases -------------------------------------------------------------------------------
 
 ENDPOINTS = {
     "POST /register": ("POST", "/register"),
     "POST /signin (password)": ("POST", "/signin"),
     "POST /signin (token)": ("POST", "/signin"),
+    "POST /signin/code": ("POST", "/signin/code"),
     "POST /signout": ("POST", "/signout"),
     "POST /signout/everywhere": ("POST", "/signout/everywhere"),
     "GET /sessions": ("GET", "/sessions"),
@@ -150,6 +162,12 @@ ENDPOINTS = {
     "POST /password": ("POST", "/password"),
     "GET /profile/<id>": ("GET", "/profile/{me}"),
     "POST /profile/<id>": ("POST", "/profile/{me}"),
+    "DELETE /profile/<id>": ("DELETE", "/profile/{me}"),
+    "GET /two-step": ("GET", "/two-step"),
+    "POST /two-step/setup": ("POST", "/two-step/setup"),
+    "POST /two-step/enable": ("POST", "/two-step/enable"),
+    "POST /two-step/disable": ("POST", "/two-step/disable"),
+    "POST /two-step/recovery-codes": ("POST", "/two-step/recovery-codes"),
     "PUT /image": ("PUT", "/image"),
     "POST /imageurl": ("POST", "/imageurl"),
     "GET /health": ("GET", "/health"),
@@ -230,6 +248,21 @@ def sign_in(*args, **kwargs) -> Case:
 
 def restore(*args, **kwargs) -> Case:
     return Case("POST /signin (token)", *args, **kwargs)
+
+
+def code_step(*args, **kwargs) -> Case:
+    return Case("POST /signin/code", *args, auth=kwargs.pop("auth", None), **kwargs)
+
+
+UNKNOWN_CHALLENGE = "c" * 43
+CODE_STEP = {"challenge": UNKNOWN_CHALLENGE, "code": "123456"}
+WRONG_RECOVERY_CODE = "zzzzz-zzzzz"
+PASSWORD_AND_CODE = {"password": TEST_PASSWORD, "code": "123456"}
+
+
+def deleting(who: str, **changes: Any) -> Callable[[World], dict]:
+    """DELETE /profile's body for `who`: the right password and email, but for `changes`."""
+    return lambda w: {"password": TEST_PASSWORD, "email": w.emails[who], **changes}
 
 
 def upload(case_id: str, status: int, code: str, make: Callable[[], bytes]) -> Case:
@@ -900,6 +933,326 @@ CASES: list[Case] = [
         json={"formInput": {"name": "Mallory"}},
     ),
     Case("POST /profile/<id>", "profile-2mb-body", 413, "payload_too_large", data=BIG_BODY),
+    # POST /signin/code
+    code_step("code-unknown-challenge", 401, "challenge_expired", json=CODE_STEP),
+    code_step(
+        "code-session-token-as-challenge",
+        401,
+        "challenge_expired",
+        json=lambda w: {**CODE_STEP, "challenge": w.tokens["me"]},
+    ),
+    code_step(
+        "code-redis-glob-challenge",
+        401,
+        "challenge_expired",
+        json={**CODE_STEP, "challenge": "sb:challenge:{*}"},
+    ),
+    code_step("code-missing-challenge", 400, "invalid_input", "challenge", json={"code": "123456"}),
+    code_step(
+        "code-challenge-number",
+        400,
+        "invalid_input",
+        "challenge",
+        json={**CODE_STEP, "challenge": 42},
+    ),
+    code_step(
+        "code-challenge-10kb",
+        400,
+        "invalid_input",
+        "challenge",
+        json={**CODE_STEP, "challenge": "c" * 10_240},
+    ),
+    code_step(
+        "code-challenge-lone-surrogate",
+        400,
+        "invalid_input",
+        "challenge",
+        data=spliced({"code": "123456"}, challenge=SURROGATE),
+    ),
+    *[
+        code_step(f"code-{name}", 400, "invalid_input", "code", json={**CODE_STEP, "code": code})
+        for name, code in [
+            ("five-digits", "12345"),
+            ("arabic-indic-digits", "\u0661\u0662\u0663\u0664\u0665\u0666"),
+            ("fullwidth-digits", "\uff11\uff12\uff13\uff14\uff15\uff16"),
+            ("number", 123456),
+            ("null", None),
+            ("nul-inside", "123\x00456"),
+            ("recovery-code-with-u", "uuuuu-uuuuu"),
+            ("sql-injection", "' OR 1=1 --"),
+            ("5000-digits", "1" * 5000),
+            ("mongo-operator", {"$ne": ""}),
+        ]
+    ],
+    code_step(
+        "code-lone-surrogate",
+        400,
+        "invalid_input",
+        "code",
+        data=spliced({"challenge": UNKNOWN_CHALLENGE}, code=SURROGATE),
+    ),
+    code_step(
+        "code-device-number", 400, "invalid_input", "device", json={**CODE_STEP, "device": 5}
+    ),
+    code_step("code-malformed-json", 400, "invalid_json", data='{"challenge": "c",'),
+    code_step(
+        "code-form-encoded",
+        400,
+        "invalid_json",
+        data="challenge=c&code=123456",
+        content_type="application/x-www-form-urlencoded",
+    ),
+    code_step("code-2mb-body", 413, "payload_too_large", data=BIG_BODY),
+    code_step("code-by-get", 405, "method_not_allowed", method="GET"),
+    # GET /two-step
+    Case("GET /two-step", "two-step-no-token", 401, "unauthorized", auth=None),
+    Case("GET /two-step", "two-step-revoked-token", 401, "unauthorized", auth="revoked"),
+    Case("GET /two-step", "two-step-forged-token", 401, "unauthorized", header=FORGED),
+    Case("GET /two-step", "two-step-by-put", 405, "method_not_allowed", method="PUT"),
+    # POST /two-step/setup
+    Case(
+        "POST /two-step/setup",
+        "setup-wrong-password",
+        400,
+        "invalid_credentials",
+        "password",
+        json={"password": "not my password"},
+    ),
+    Case(
+        "POST /two-step/setup", "setup-missing-password", 400, "invalid_input", "password", json={}
+    ),
+    Case(
+        "POST /two-step/setup",
+        "setup-password-list",
+        400,
+        "invalid_input",
+        "password",
+        json={"password": [TEST_PASSWORD]},
+    ),
+    Case(
+        "POST /two-step/setup",
+        "setup-when-on",
+        409,
+        "two_step_on",
+        auth="twostep",
+        json={"password": TEST_PASSWORD},
+    ),
+    Case(
+        "POST /two-step/setup",
+        "setup-no-token",
+        401,
+        "unauthorized",
+        auth=None,
+        json={"password": TEST_PASSWORD},
+    ),
+    # POST /two-step/enable
+    Case(
+        "POST /two-step/enable",
+        "enable-without-setup",
+        409,
+        "setup_expired",
+        json={"code": "123456"},
+    ),
+    *[
+        Case("POST /two-step/enable", f"enable-{name}", 400, "invalid_input", "code", json=body)
+        for name, body in [
+            ("recovery-code", {"code": "abcde-fghjk"}),
+            ("seven-digits", {"code": "1234567"}),
+            ("code-null", {"code": None}),
+            ("code-list", {"code": ["123456"]}),
+            ("code-missing", {"otp": "123456"}),
+        ]
+    ],
+    Case(
+        "POST /two-step/enable",
+        "enable-when-on",
+        409,
+        "two_step_on",
+        auth="twostep",
+        json={"code": "123456"},
+    ),
+    Case(
+        "POST /two-step/enable",
+        "enable-no-token",
+        401,
+        "unauthorized",
+        auth=None,
+        json={"code": "123456"},
+    ),
+    # POST /two-step/disable and POST /two-step/recovery-codes
+    *[
+        case
+        for endpoint, name in [
+            ("POST /two-step/disable", "disable"),
+            ("POST /two-step/recovery-codes", "recovery-codes"),
+        ]
+        for case in [
+            Case(endpoint, f"{name}-when-off", 409, "two_step_off", json=PASSWORD_AND_CODE),
+            Case(
+                endpoint,
+                f"{name}-wrong-password",
+                400,
+                "invalid_credentials",
+                "password",
+                auth="twostep",
+                json={"password": "not my password", "code": WRONG_RECOVERY_CODE},
+            ),
+            Case(
+                endpoint,
+                f"{name}-wrong-recovery-code",
+                400,
+                "invalid_code",
+                "code",
+                auth="twostep",
+                json={**PASSWORD_AND_CODE, "code": WRONG_RECOVERY_CODE},
+            ),
+            Case(
+                endpoint,
+                f"{name}-missing-code",
+                400,
+                "invalid_input",
+                "code",
+                auth="twostep",
+                json={"password": TEST_PASSWORD},
+            ),
+            Case(
+                endpoint,
+                f"{name}-lone-surrogate-code",
+                400,
+                "invalid_input",
+                "code",
+                auth="twostep",
+                data=spliced({"password": TEST_PASSWORD}, code=SURROGATE),
+            ),
+            Case(
+                endpoint, f"{name}-no-token", 401, "unauthorized", auth=None, json=PASSWORD_AND_CODE
+            ),
+        ]
+    ],
+    # DELETE /profile/<id>
+    Case(
+        "DELETE /profile/<id>",
+        "delete-account-of-other-user",
+        403,
+        "forbidden",
+        path="/profile/{other}",
+        json=deleting("other"),
+    ),
+    Case(
+        "DELETE /profile/<id>",
+        "delete-account-with-other-users-token",
+        403,
+        "forbidden",
+        auth="other",
+        json=deleting("me"),
+    ),
+    Case(
+        "DELETE /profile/<id>",
+        "delete-account-huge-id",
+        403,
+        "forbidden",
+        path=f"/profile/{HUGE_ID}",
+        json=deleting("me"),
+    ),
+    Case(
+        "DELETE /profile/<id>",
+        "delete-account-negative-id",
+        404,
+        "not_found",
+        path="/profile/-1",
+        json=deleting("me"),
+    ),
+    *[
+        Case(
+            "DELETE /profile/<id>",
+            f"delete-account-{name}",
+            400,
+            "invalid_input",
+            "email",
+            json=deleting("me", email=email),
+            says="exactly",
+        )
+        for name, email in [
+            ("someone-elses-email", "someone@example.com"),
+            ("sql-injection-email", "' OR 1=1 --"),
+            ("email-with-wildcard", "%@example.com"),
+            ("email-number", 5),
+            ("email-empty", ""),
+        ]
+    ],
+    Case(
+        "DELETE /profile/<id>",
+        "delete-account-other-users-email",
+        400,
+        "invalid_input",
+        "email",
+        json=lambda w: deleting("me")(w) | {"email": w.emails["other"]},
+    ),
+    Case(
+        "DELETE /profile/<id>",
+        "delete-account-wrong-password",
+        400,
+        "invalid_credentials",
+        "password",
+        json=deleting("me", password="not my password"),
+    ),
+    Case(
+        "DELETE /profile/<id>",
+        "delete-account-missing-password",
+        400,
+        "invalid_input",
+        "password",
+        json=lambda w: {"email": w.emails["me"]},
+    ),
+    Case(
+        "DELETE /profile/<id>",
+        "delete-account-bad-code-format",
+        400,
+        "invalid_input",
+        "code",
+        json=deleting("me", code="12-34"),
+    ),
+    Case(
+        "DELETE /profile/<id>",
+        "delete-account-missing-code-when-on",
+        400,
+        "invalid_input",
+        "code",
+        auth="twostep",
+        path="/profile/{twostep}",
+        json=deleting("twostep"),
+        says="authenticator",
+    ),
+    Case(
+        "DELETE /profile/<id>",
+        "delete-account-wrong-recovery-code",
+        400,
+        "invalid_code",
+        "code",
+        auth="twostep",
+        path="/profile/{twostep}",
+        json=deleting("twostep", code=WRONG_RECOVERY_CODE),
+    ),
+    Case(
+        "DELETE /profile/<id>",
+        "delete-account-no-token",
+        401,
+        "unauthorized",
+        auth=None,
+        json=deleting("me"),
+    ),
+    Case(
+        "DELETE /profile/<id>",
+        "delete-account-revoked-token",
+        401,
+        "unauthorized",
+        auth="revoked",
+        json=deleting("me"),
+    ),
+    Case("DELETE /profile/<id>", "delete-account-no-body", 400, "invalid_json", data=""),
+    Case(
+        "DELETE /profile/<id>", "delete-account-2mb-body", 413, "payload_too_large", data=BIG_BODY
+    ),
     # PUT /image
     Case(
         "PUT /image",
@@ -1104,8 +1457,8 @@ CASES: list[Case] = [
 ]
 
 
-def test_the_table_has_60_distinct_cases_covering_every_endpoint():
-    assert len(CASES) >= 60
+def test_the_table_has_200_distinct_cases_covering_every_endpoint():
+    assert len(CASES) >= 200
     assert len({case.id for case in CASES}) == len(CASES), "case ids must be unique"
     assert {case.endpoint for case in CASES} == set(ENDPOINTS)
     assert all(400 <= case.status < 500 for case in CASES)
@@ -1195,8 +1548,9 @@ def test_a_hostile_request_gets_its_4xx_and_changes_nothing(
     engine = db.engine_of(app)
     database_before = database_snapshot(engine)
     redis_before = redis_snapshot(redis_client)
-    assert len(database_before["users"]) == 3 and len(database_before["login"]) == 3
-    assert sum(key.startswith("sb:s:") for key in redis_before) == 3  # one session each
+    assert len(database_before["users"]) == 4 and len(database_before["login"]) == 4
+    assert len(database_before["two_step"]) == 1 and len(database_before["recovery_codes"]) == 10
+    assert sum(key.startswith("sb:s:") for key in redis_before) == 4  # one session each
 
     if case.raw is not None:
         base_url = request.getfixturevalue("live_server")

@@ -16,6 +16,7 @@ from schemathesis.specs.openapi import checks as openapi_checks
 from backend import create_app
 from backend.config import Config
 from backend.openapi import build_document
+from tests.backend.test_two_step import turn_on
 
 CHECKS = [
     checks.not_a_server_error,
@@ -33,6 +34,8 @@ def _document() -> dict:
 
 
 schema = schemathesis.openapi.from_dict(_document())
+# What a user with two-step verification on is asked for: codes, and more to delete the account.
+with_two_step_on = schema.include(path_regex=r"^/(two-step|signin/code|profile)")
 
 
 def test_the_document_describes_every_endpoint(app, client):
@@ -40,6 +43,15 @@ def test_the_document_describes_every_endpoint(app, client):
     assert document["openapi"].startswith("3.")
     described = {(path, method) for path, ops in document["paths"].items() for method in ops}
     assert ("/signin", "post") in described and ("/profile/{user_id}", "get") in described
+    assert {
+        ("/signin/code", "post"),
+        ("/two-step", "get"),
+        ("/two-step/setup", "post"),
+        ("/two-step/enable", "post"),
+        ("/two-step/disable", "post"),
+        ("/two-step/recovery-codes", "post"),
+        ("/profile/{user_id}", "delete"),
+    } <= described
     assert document == _document()
     served = {
         (rule.rule, method.lower())
@@ -71,3 +83,22 @@ def test_the_api_keeps_its_contract(case, live_server, auth):
     if case.operation.path == "/imageurl":
         pytest.skip("image fetching is covered by its own tests (no network here)")
     case.call_and_validate(base_url=live_server, headers=auth.headers, checks=CHECKS)
+
+
+@pytest.fixture
+def two_step_auth(client, auth):
+    """The signed-in user, with two-step verification on."""
+    turn_on(client, auth)
+    return auth
+
+
+@with_two_step_on.parametrize()
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_the_two_step_and_deletion_endpoints_keep_their_contract_with_two_step_on(
+    case, live_server, two_step_auth
+):
+    case.call_and_validate(base_url=live_server, headers=two_step_auth.headers, checks=CHECKS)
