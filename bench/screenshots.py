@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,6 +19,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import keyring  # noqa: E402
+import pyotp  # noqa: E402
 from PIL import Image  # noqa: E402
 from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtGui import QColor, QPalette  # noqa: E402
@@ -27,6 +29,7 @@ from skimage import data as skimage_data  # noqa: E402
 
 from desktop.api_client import ApiClient  # noqa: E402
 from desktop.app_controller import AppController  # noqa: E402
+from desktop.delete_account_dialog import DeleteAccountDialog  # noqa: E402
 from desktop.embedded_backend import EmbeddedBackend  # noqa: E402
 from desktop.profile_dialog import ProfileDialog  # noqa: E402
 from desktop.register_dialog import RegisterDialog  # noqa: E402
@@ -35,6 +38,7 @@ from desktop.server_dialog import ServerDialog  # noqa: E402
 from desktop.sessions_dialog import SessionsDialog  # noqa: E402
 from desktop.settings import AppSettings  # noqa: E402
 from desktop.sign_out_everywhere_dialog import SignOutEverywhereDialog  # noqa: E402
+from desktop.two_step_setup_dialog import TwoStepSetupDialog  # noqa: E402
 from desktop.worker import TaskRunner  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
@@ -201,12 +205,82 @@ def shoot(app: QApplication, suffix: str, data_dir: Path) -> None:
     save(everywhere, f"sign-out-everywhere{suffix}")
     everywhere.reject()
 
+    recovery_codes = two_step_screens(main_window, suffix)
+
     main_window.sign_out_action.trigger()
     wait_until(sign_in.isVisible)
     save(sign_in, f"signed-out{suffix}")
+
+    type_into(sign_in.password.edit, PASSWORD)
+    sign_in.submit.click()
+    wait_until(sign_in.code_page.isVisible)
+    type_into(sign_in.code.edit, "12345")
+    save(sign_in, f"sign-in-code{suffix}")
+    sign_in.use_recovery.click()
+    type_into(sign_in.code.edit, recovery_codes[0])
+    sign_in.verify.click()
+    wait_until(lambda: controller.main_window is not None)
+    main_window = controller.main_window
+    save(main_window, f"main-window-recovery-code{suffix}")
+    api.disable_two_step(PASSWORD, recovery_codes[1])  # the next run starts from the same
+
+    main_window.sign_out_action.trigger()
+    wait_until(sign_in.isVisible)
     backend.stop()
     tasks.wait_for_done(5000)
     sign_in.close()
+
+
+class Authenticator:
+    """An authenticator app's codes for the runs: the server takes each 30-second step once
+    per account, so each run uses a later step than the last (waiting for it if need be)."""
+
+    def __init__(self) -> None:
+        self._last_step = 0
+
+    def code(self, secret: str) -> str:
+        now = int(time.time()) // 30
+        step = max(now, self._last_step + 1)
+        wait_until(lambda: int(time.time()) // 30 >= step - 1, timeout=35)  # next step at most
+        self._last_step = step
+        return pyotp.TOTP(secret).at(step * 30)
+
+
+AUTHENTICATOR = Authenticator()
+
+
+def two_step_screens(main_window, suffix: str) -> list[str]:
+    """Profile ▸ Security: turning two-step verification on (the QR code, the recovery
+    codes), the tab once it is on, and the delete-account dialog; the recovery codes."""
+    main_window.profile_action.trigger()
+    profile = main_window.findChild(ProfileDialog)
+    profile.tabs.setCurrentWidget(profile.security)
+    wait_until(profile.security.turn_on.isEnabled)  # the status has loaded
+    profile.security.turn_on.click()
+    wizard = profile.security.findChild(TwoStepSetupDialog)
+    type_into(wizard.password.edit, PASSWORD)
+    wizard.next.click()
+    wait_until(lambda: wizard.pages.currentWidget() is wizard.qr_page)
+    save(wizard, f"two-step-qr{suffix}")
+    secret = wizard.secret.text().replace(" ", "")
+    wizard.next.click()
+    type_into(wizard.code.edit, AUTHENTICATOR.code(secret))
+    wizard.turn_on.click()
+    wait_until(lambda: wizard.pages.currentWidget() is wizard.codes_page)
+    save(wizard, f"two-step-recovery-codes{suffix}")
+    codes = wizard.codes.text.splitlines()
+    wizard.done_button.click()
+    wait_until(lambda: "is on" in profile.security.status.text())
+    save(profile, f"profile-security{suffix}")
+    profile.security.delete.click()
+    deletion = profile.findChild(DeleteAccountDialog)
+    type_into(deletion.password.edit, PASSWORD)
+    type_into(deletion.code.edit, "123456")
+    type_into(deletion.email.edit, EMAIL)
+    save(deletion, f"delete-account{suffix}")
+    deletion.reject()
+    profile.reject()
+    return codes
 
 
 def main() -> int:

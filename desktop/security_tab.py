@@ -66,6 +66,9 @@ class SecurityTab(QWidget):
         self.status = QLabel(self)
         self.status.setWordWrap(True)
         self.status_busy = BusyBar(self)
+        policy = self.status_busy.sizePolicy()
+        policy.setRetainSizeWhenHidden(False)  # no gap under the status once it is known
+        self.status_busy.setSizePolicy(policy)
         self.turn_on = QPushButton("&Turn on two-step verification…", self)
         self.turn_on.clicked.connect(self.on_turn_on_clicked)
         self.turn_off = QPushButton("Turn o&ff…", self)
