@@ -184,6 +184,24 @@ def call(url: str, method: str = "GET", body: dict | None = None, token: str = "
         return json.load(reply)
 
 
+def faces_in(url: str, token: str, photo: bytes) -> int:
+    """How many faces the backend at `url` finds in `photo` (POST /imageurl, as the app
+    uploads it)."""
+    head = b'--bundle-check\r\nContent-Disposition: form-data; name="image"; filename="photo"\r\n'
+    body = head + b"\r\n" + photo + b"\r\n--bundle-check--\r\n"
+    request = urllib.request.Request(
+        f"{url}/imageurl",
+        method="POST",
+        data=body,
+        headers={
+            "Content-Type": "multipart/form-data; boundary=bundle-check",
+            "Authorization": token,
+        },
+    )
+    with urllib.request.urlopen(request, timeout=60) as reply:
+        return len(json.load(reply)["outputs"][0]["data"].get("regions", []))
+
+
 def start_time(pid: int) -> str | None:
     """When process `pid` started (in clock ticks since boot): a pid and this name one process,
     even once the pid is reused. None if it is gone or a zombie."""
@@ -315,8 +333,9 @@ class Bundle:
         foreign = foreign_python(list(self.seen), self.directory)
         check(not foreign, f"the bundle's processes use a Python outside it: {foreign}")
 
-    def quit(self, keys: Callable[[], None]) -> None:
-        """`keys()` quits the app: it must exit 0 and leave nothing running."""
+    def quit(self, keys: Callable[[], None]) -> int:
+        """`keys()` quits the app: it must exit 0 and leave nothing running. Returns how many
+        processes ended with it (the app's included)."""
         self.alive()
         keys()
         try:
@@ -326,6 +345,7 @@ class Bundle:
         check(code == 0, f"the app exited {code}:\n{self.said()}")
         gone = wait_for_optional(lambda: not self.left_running(), 15)
         check(gone, f"still running after the app quit: {self.left_running()}")
+        return len(self.seen)
 
     def end(self) -> None:
         """After a failure: end what this start began, the app first (which stops the rest)."""
@@ -344,8 +364,8 @@ class Bundle:
 # The photo
 
 
-def serve_photo() -> tuple[str, http.server.HTTPServer]:
-    """A loopback HTTP server with one photo of one face; its link."""
+def serve_photo() -> tuple[str, bytes, http.server.HTTPServer]:
+    """A loopback HTTP server with one photo of one face; its link and its bytes."""
     from PIL import Image
     from skimage import data
 
@@ -366,7 +386,7 @@ def serve_photo() -> tuple[str, http.server.HTTPServer]:
 
     server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{server.server_address[1]}/astronaut.jpg", server
+    return f"http://127.0.0.1:{server.server_address[1]}/astronaut.jpg", photo, server
 
 
 # The steps
@@ -405,7 +425,10 @@ def sign_in_window(bundle: Bundle, display: Display) -> tuple[str, str]:
     return window, url
 
 
-def first_start(bundle: Bundle, display: Display, photo_url: str, shots: Path | None) -> None:
+def first_start(
+    bundle: Bundle, display: Display, photo: tuple[str, bytes], shots: Path | None
+) -> None:
+    photo_url, photo_bytes = photo
     sign_in, url = sign_in_window(bundle, display)
     if shots:
         time.sleep(0.5)  # the "Starting SmartBrain…" banner goes once the app hears the backend
@@ -441,14 +464,16 @@ def first_start(bundle: Bundle, display: Display, photo_url: str, shots: Path | 
         return call(f"{url}/profile/{user_id}", token=token).get("entries") == 1
 
     wait_for("the detection counted for the account", counted, 60, poll=0.25)
-    done("the photo's faces detected, and the detection counted by the server", since)
+    found = faces_in(url, token, photo_bytes)  # what the app was told: the bundle's detector
+    check(found == 1, f"the bundle's face detector found {found} faces in a photo of one")
+    done("the photo's face detected, and the detection counted by the server", since)
     if shots:
         time.sleep(1)  # the greeting's new count comes after the boxes; let it paint
         display.shot(main, shots / "bundle-main-window.png")
 
     since = step("Ctrl+Q quits")
-    bundle.quit(lambda: (display.focus(main), display.keys("ctrl+q")))
-    done("the app quit (exit code 0); nothing it started is left running", since)
+    ended = bundle.quit(lambda: (display.focus(main), display.keys("ctrl+q")))
+    done(f"the app quit (exit code 0); its {ended} processes all ended", since)
 
 
 def second_start(bundle: Bundle, display: Display) -> None:
@@ -468,8 +493,8 @@ def second_start(bundle: Bundle, display: Display) -> None:
     main = display.window(MAIN) or wait_for("the main window", main_window, 60, poll=0)
     done("signed in; the main window is open", since)
     since = step("Ctrl+Q quits")
-    bundle.quit(lambda: (display.focus(main), display.keys("ctrl+q")))
-    done("the app quit (exit code 0); nothing it started is left running", since)
+    ended = bundle.quit(lambda: (display.focus(main), display.keys("ctrl+q")))
+    done(f"the app quit (exit code 0); its {ended} processes all ended", since)
 
 
 def timed_start(bundle: Bundle) -> tuple[float, float]:
@@ -503,13 +528,13 @@ def main() -> None:
     print(f"     the bundle: {directory}, run with env -i ({hidden})", flush=True)
 
     display = Display()
-    photo_url, photo_server = serve_photo()
+    photo_url, photo_bytes, photo_server = serve_photo()
     work = Path(tempfile.mkdtemp(prefix="smartbrain-bundle-check-"))
     bundle = None
     try:
         since = step("first start under Xvfb: an account, a detection")
         bundle = Bundle(directory, work / "home", work / "data", display.name)
-        first_start(bundle, display, photo_url, args.shots)
+        first_start(bundle, display, (photo_url, photo_bytes), args.shots)
         done("first start", since)
         since = step("second start under Xvfb: sign in")
         bundle = Bundle(directory, work / "home", work / "data", display.name)
