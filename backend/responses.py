@@ -140,6 +140,12 @@ class ErrorDetail(BaseModel):
     requestId: str  # noqa: N815
     fields: dict[str, str] | None = None
     retryAfter: int | None = None  # noqa: N815
+    challenge: str | None = Field(
+        None, description="second_step_required: what POST /signin/code takes with a code"
+    )
+    expiresIn: int | None = Field(  # noqa: N815
+        None, description="second_step_required: seconds the challenge lives"
+    )
 
 
 class Error(BaseModel):
