@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import time
 
+import pyotp
 import pytest
 
 from backend.redis_connection import redis_from_url
 from tests.backend.redis_topologies import cluster, sentinel
+from tests.backend.test_two_step import steady_now
 from tests.conftest import TEST_PASSWORD, built_app
 
 
@@ -60,3 +62,29 @@ def test_sessions_live_and_end_on_the_topology(topology_client, topology_url):
         assert not [key for key in store.scan_iter("sb:s:*")]
     finally:
         store.close()
+
+
+def test_two_step_sign_in_and_deleting_the_account_work_on_the_topology(topology_client):
+    """Challenges, the spent-step ledger, pending setups, the leaderboard's removal: one key a
+    call (or one slot), so every script runs on a cluster too."""
+    client = topology_client
+    body = {"name": "Dana", "email": "dana@example.com", "password": TEST_PASSWORD}
+    headers = {"Authorization": client.post("/register", json=body).get_json()["token"]}
+    setup = client.post("/two-step/setup", headers=headers, json={"password": TEST_PASSWORD})
+    app = pyotp.TOTP(setup.get_json()["secret"])
+    now = steady_now()
+    enabled = client.post("/two-step/enable", headers=headers, json={"code": app.at(now)})
+    assert enabled.status_code == 200
+
+    sign_in = {"email": "dana@example.com", "password": TEST_PASSWORD}
+    for code, status in [(app.at(now), 400), (app.at(now + 30), 200)]:  # a replay, then the next
+        challenge = client.post("/signin", json=sign_in).get_json()["error"]["challenge"]
+        answer = client.post("/signin/code", json={"challenge": challenge, "code": code})
+        assert answer.status_code == status, answer.get_json()
+    headers = {"Authorization": answer.get_json()["token"]}
+
+    recovery = enabled.get_json()["recoveryCodes"][0]
+    body = {"password": TEST_PASSWORD, "email": "dana@example.com", "code": recovery}
+    user_id = answer.get_json()["userId"]
+    assert client.delete(f"/profile/{user_id}", headers=headers, json=body).status_code == 200
+    assert client.get(f"/profile/{user_id}", headers=headers).status_code == 401
