@@ -99,6 +99,9 @@ class AppController(QObject):
     @Slot(str)
     def on_main_window_signed_out(self, notice: str) -> None:
         self._tasks.run(self, self._token.forget)
+        if notice == ACCOUNT_DELETED:  # nothing left to sign in to with that email
+            self._settings.last_email = ""
+            self.sign_in_window.email.edit.clear()
         self._show_sign_in()
         kind = "success" if notice in (SIGNED_OUT, ACCOUNT_DELETED) else "info"
         self.sign_in_window.show_notice(kind, notice)

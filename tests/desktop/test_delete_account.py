@@ -55,6 +55,7 @@ def test_deleting_the_account_returns_to_the_sign_in_window(
         qtbot.mouseClick(dialog.delete, LEFT)
     qtbot.waitUntil(window.isVisible)
     assert window.banner.text == "Your account was deleted."
+    assert window.email.text == "" and window.password.text == ""
     assert controller.main_window is None
     others = [widget for widget in QApplication.topLevelWidgets() if widget is not window]
     qtbot.waitUntil(lambda: not any(widget.isVisible() for widget in others))
