@@ -217,6 +217,7 @@ class SignInWindow(QWidget):
         self._server_ready = False
         self._starting = True
         self._remote_url = None
+        self._show_password_step()  # a challenge belongs to the server that gave it
         self.server_label.setText("Server: this computer")
         self.show_notice("info", "Starting SmartBrain…")
         self._set_busy(self._busy)
@@ -224,6 +225,8 @@ class SignInWindow(QWidget):
     def set_server_ready(self, remote_url: str | None) -> None:
         """The server (remote_url, or None for this computer's) takes requests: enable
         signing in."""
+        if remote_url != self._remote_url:
+            self._show_password_step()  # a challenge belongs to the server that gave it
         self._server_ready = True
         self._remote_url = remote_url
         self.server_label.setText(f"Server: {remote_url or 'this computer'}")

@@ -171,6 +171,15 @@ def test_back_and_the_switch_return_where_they_came_from(qtbot, controller, acco
         enter_code(qtbot, window, two_step.next_code())
 
 
+def test_choosing_another_server_goes_back_to_the_password(
+    qtbot, controller, account, two_step, closed_url
+):
+    window = password_step(qtbot, controller, account)
+    controller.on_server_change_requested(closed_url)
+    assert window.password_page.isVisible() and not window.code_page.isVisible()
+    assert window.heading.title.text() == "Sign in to SmartBrain"
+
+
 def test_an_expired_sign_in_goes_back_to_the_password(
     qtbot, controller, account, two_step, redis_client
 ):
