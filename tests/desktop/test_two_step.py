@@ -295,6 +295,26 @@ def test_turning_it_on(qtbot, open_security, account, live_server, tmp_path, mon
         ApiClient(live_server).sign_in(account.email, account.password)
 
 
+def test_a_setup_left_too_long_starts_again(qtbot, open_security, account, redis_client):
+    security = open_security().security
+    qtbot.mouseClick(security.turn_on, LEFT)
+    wizard = security.findChild(TwoStepSetupDialog)
+    qtbot.waitExposed(wizard)
+    qtbot.keyClicks(wizard.password.edit, account.password)
+    qtbot.mouseClick(wizard.next, LEFT)
+    qtbot.waitUntil(lambda: wizard.pages.currentWidget() is wizard.qr_page, timeout=10_000)
+    secret = wizard.secret.text().replace(" ", "")
+    qtbot.mouseClick(wizard.next, LEFT)
+    for key in redis_client.scan_iter("sb:2fa:*:setup"):  # its ten minutes are over
+        redis_client.delete(key)
+    qtbot.keyClicks(wizard.code.edit, pyotp.TOTP(secret).now())
+    qtbot.mouseClick(wizard.turn_on, LEFT)
+    qtbot.waitUntil(lambda: wizard.pages.currentWidget() is wizard.password_page)
+    assert wizard.banner.text == "Start again: this setup has expired."
+    assert wizard.next.isVisible() and not wizard.turn_on.isVisible()
+    assert security.status.text().startswith("Two-step verification is off.")
+
+
 def test_turning_it_off_takes_the_password_and_a_code(
     qtbot, open_security, account, turn_on, live_server
 ):
