@@ -65,15 +65,22 @@ def check(condition: object, reason: str) -> None:
         raise Failure(reason)
 
 
-def wait_for(what: str, condition, timeout: float, poll: float = 0.05):
-    """The first truthy value of `condition()` within `timeout` seconds."""
+def wait_for_optional(condition, timeout: float, poll: float = 0.05):
+    """The first truthy value of `condition()` within `timeout` seconds, or None."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = condition()
         if value:
             return value
         time.sleep(poll)
-    raise Failure(f"{what}: not within {timeout:.0f} s")
+    return None
+
+
+def wait_for(what: str, condition, timeout: float, poll: float = 0.05):
+    """The first truthy value of `condition()` within `timeout` seconds; a Failure after."""
+    value = wait_for_optional(condition, timeout, poll)
+    check(value, f"{what}: not within {timeout:.0f} s")
+    return value
 
 
 # The display and the keyboard
@@ -239,12 +246,14 @@ def hiding_python() -> list[str]:
         places.update(glob.glob(pattern))
     places.add(str(ROOT / ".venv"))
     places.add(os.environ.get("BUNDLE_VENV", str(ROOT / "build" / "bundle-venv")))
+    places = {p for p in places if os.path.lexists(p) and not os.path.islink(p)}
+    outermost = [p for p in sorted(places) if not any(p.startswith(f"{q}/") for q in places)]
     hide = " ".join(
         f"mount -t tmpfs none '{p}';" if os.path.isdir(p) else f"mount --bind /dev/null '{p}';"
-        for p in sorted(places)
-        if os.path.lexists(p) and not os.path.islink(p)
+        for p in outermost
     )
-    return ["unshare", "--mount", "--propagation", "private", "sh", "-c", f'{hide} exec "$@"', "-"]
+    script = f'set -e; {hide} exec "$@"'  # a mount that fails stops the start
+    return ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "-"]
 
 
 class Bundle:
@@ -399,17 +408,6 @@ def step(title: str) -> float:
 
 def done(title: str, since: float) -> None:
     print(f"ok   {title} ({time.monotonic() - since:.1f} s)", flush=True)
-
-
-def wait_for_optional(condition, timeout: float):
-    """The first truthy value of `condition()` within `timeout` seconds, or None."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    return None
 
 
 def sign_in_window(bundle: Bundle, display: Display) -> tuple[str, str]:
