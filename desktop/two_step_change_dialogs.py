@@ -37,6 +37,8 @@ class PasswordAndCodeDialog(QDialog):
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self._api = api
         self.setWindowTitle(f"{title} – SmartBrain")
+        self.title = QLabel(f"{title}?", self)
+        self.title.setObjectName("heading")
         self.explanation = QLabel(explanation, self)
         self.explanation.setWordWrap(True)
         self.banner = Banner(self)
@@ -69,6 +71,7 @@ class PasswordAndCodeDialog(QDialog):
             self.code_hint,
         ]
         self.page = dialog_layout(self, spacing=8)
+        self.page.addWidget(self.title)
         self.page.addWidget(self.banner)
         for widget in self.form:
             self.page.addWidget(widget)
@@ -158,7 +161,7 @@ class NewRecoveryCodesDialog(PasswordAndCodeDialog):
         super().__init__(
             api,
             tasks,
-            title="New recovery codes",
+            title="Make new recovery codes",
             explanation=(
                 "A new set of ten recovery codes replaces your current set, which stops "
                 "working at once. Enter your password and a code to confirm."
@@ -184,6 +187,7 @@ class NewRecoveryCodesDialog(PasswordAndCodeDialog):
             widget.hide()
         self.confirm.hide()
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).hide()
+        self.title.setText("Your new recovery codes")
         self.codes.show_codes(codes, self._email)
         self.codes.show()
         self.done_button.show()
