@@ -16,7 +16,9 @@ its processes. Under a private Xvfb display, with real key presses (xdotool, thr
    app started (the backend, its worker, Valkey) is left running.
 2. Second start, same data: the email and password typed into the sign-in window open the main
    window; Ctrl+Q, and nothing left running.
-3. --starts N offscreen starts with fresh data, timed as bench/desktop_startup.py times the
+3. Third start, offscreen: the app killed with SIGKILL once its backend answers; every process
+   it started must end all the same.
+4. --starts N offscreen starts with fresh data, timed as bench/desktop_startup.py times the
    app: from the spawn to the app's `SmartBrain ready` line (the sign-in window shown and
    taking input), and to the backend's /health answering; Ctrl+C quits each.
 
@@ -342,16 +344,16 @@ class Bundle:
         foreign = foreign_python(list(self.seen), self.directory)
         check(not foreign, f"the bundle's processes use a Python outside it: {foreign}")
 
-    def quit(self, keys: Callable[[], None]) -> int:
-        """`keys()` quits the app: it must exit 0 and leave nothing running. Returns how many
-        processes ended with it (the app's included)."""
+    def quit(self, keys: Callable[[], None], exit_code: int = 0) -> int:
+        """`keys()` quits the app: it must end with `exit_code` and leave nothing running.
+        Returns how many processes ended with it (the app's included)."""
         self.alive()
         keys()
         try:
             code = self.process.wait(30)
         except subprocess.TimeoutExpired:
             raise Failure(f"the app did not quit:\n{self.said()}") from None
-        check(code == 0, f"the app exited {code}:\n{self.said()}")
+        check(code == exit_code, f"the app exited {code}:\n{self.said()}")
         gone = wait_for_optional(lambda: not self.left_running(), 15)
         check(gone, f"still running after the app quit: {self.left_running()}")
         return len(self.seen)
@@ -495,6 +497,15 @@ def second_start(bundle: Bundle, display: Display) -> None:
     done(f"the app quit (exit code 0); its {ended} processes all ended", since)
 
 
+def killed(bundle: Bundle) -> None:
+    """The app killed (SIGKILL: it cannot stop anything itself): its backend sees its
+    standard input close and stops, Valkey and the worker with it."""
+    since = step("the app killed with SIGKILL once its backend is up")
+    bundle.backend_seconds()
+    ended = bundle.quit(lambda: bundle.process.kill(), exit_code=-signal.SIGKILL)
+    done(f"its {ended} processes all ended", since)
+
+
 def timed_start(bundle: Bundle) -> tuple[float, float]:
     """Offscreen, as bench/desktop_startup.py times the app: seconds to the ready line and to
     the backend's /health; then Ctrl+C (SIGINT) quits."""
@@ -538,6 +549,8 @@ def main() -> None:
         bundle = Bundle(directory, work / "home", work / "data", display.name)
         second_start(bundle, display)
         done("second start", since)
+        bundle = Bundle(directory, work / "home", work / "data", offscreen=True)
+        killed(bundle)
         times = []
         for number in range(args.starts):
             home, data = work / f"home-{number}", work / f"data-{number}"
