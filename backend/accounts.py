@@ -113,6 +113,11 @@ def find_user(user_id: int) -> User | None:
     return db.session.get(User, user_id)
 
 
+def still_exists(user_id: int) -> bool:
+    """Whether the account is in the database now (a query, not the session's cached row)."""
+    return db.session.scalar(select(User.id).where(User.id == user_id)) is not None
+
+
 def get_user(user_id: int) -> User:
     user = db.session.get(User, user_id)
     if user is None:

@@ -65,7 +65,20 @@ def sign_in(body: SignInBody | None):
     if two_step.is_on(user.id):
         raise _second_step_required(two_step.challenges().start(user.id, device))
     remember_address(body.email)
-    return _session_response(user, tokens.store.issue(user.id, device))
+    return _session_response(user, _new_session(user.id, device))
+
+
+def _new_session(user_id: int, device: str) -> str:
+    """A new session's token, unless the account was deleted while this sign-in ran.
+
+    A deletion commits, then ends the sessions it finds: a session started before that ends
+    with them, and one started after finds no account here and is ended at once.
+    """
+    token = tokens.store.issue(user_id, device)
+    if not accounts.still_exists(user_id):
+        tokens.store.revoke(token)
+        raise session_ended()
+    return token
 
 
 def _second_step_required(challenge: str) -> ApiError:
@@ -104,7 +117,7 @@ def sign_in_with_code(body: SignInCodeBody):
     if not challenges.spend(body.challenge):
         raise _challenge_expired()  # a concurrent request with the same challenge won
     remember_address(user.email)
-    session = _session_response(user, tokens.store.issue(user.id, challenge.device))
+    session = _session_response(user, _new_session(user.id, challenge.device))
     return session if codes_left is None else {**session, "recoveryCodesLeft": codes_left}
 
 
@@ -114,7 +127,7 @@ def _restore() -> dict:
         raise ApiError(400, "invalid_json", "Send an email and a password to sign in.")
     token = presented_token()
     session = tokens.store.resolve(token) if token else None
-    if session is None:
+    if session is None or not accounts.still_exists(session.user_id):
         raise session_ended()
     return {"id": session.user_id}
 
