@@ -50,9 +50,15 @@ def main(argv: list[str] | None = None) -> None:
     from backend import create_app
 
     try:
-        create_app()  # a bad setting fails here, in one sentence, before any worker starts
+        app = create_app()  # a bad setting fails here, in one sentence, before any worker starts
     except ValueError as error:
         raise SystemExit(str(error)) from None
+    if app.config["SECRET_KEY"] is None:
+        log.warning(
+            "SMARTBRAIN_SECRET_KEY is not set: two-step secrets are encrypted with a key kept in "
+            "%s; every server sharing this database needs the same SMARTBRAIN_SECRET_KEY",
+            app.config["DATA_DIR"],
+        )
     host, port = args.bind
     granian_server.run(
         WSGI_APP,
