@@ -127,7 +127,7 @@ def _restore() -> dict:
         raise ApiError(400, "invalid_json", "Send an email and a password to sign in.")
     token = presented_token()
     session = tokens.store.resolve(token) if token else None
-    if session is None or not accounts.still_exists(session.user_id):
+    if session is None:
         raise session_ended()
     return {"id": session.user_id}
 

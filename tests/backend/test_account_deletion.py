@@ -170,18 +170,3 @@ def test_a_deleted_accounts_tokens_are_refused_at_once_by_every_process(
             assert (status, answer["error"]["code"]) == (401, "unauthorized")
         profile = call(base, "GET", f"/profile/{eli['id']}", token=eli["token"])[1]
         assert (profile["rank"], profile["totalUsers"]) == (1, 1)
-
-
-def test_a_stored_token_is_not_restored_once_the_account_is_gone_from_the_database(
-    app, client, accounts
-):
-    """However the rows went (here: removed by hand, past the API), a restore asks the database."""
-    me = accounts.register("Me")
-    restore = {"headers": {"Authorization": me.token}, "data": ""}
-    assert client.post("/signin", **restore).get_json() == {"id": me.user["id"]}
-    with db.engine_of(app).begin() as connection:
-        connection.execute(text("DELETE FROM login WHERE email = :e"), {"e": me.user["email"]})
-        connection.execute(text("DELETE FROM users WHERE id = :id"), {"id": me.user["id"]})
-    refused = client.post("/signin", **restore)
-    assert refused.status_code == 401
-    assert error_of(refused)["code"] == "unauthorized"
