@@ -35,9 +35,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from desktop.embedded_backend import READY_LINE, serve_command
+
 ROOT = Path(__file__).resolve().parents[1]
 MAIN = ROOT / "main.py"
-BACKEND_READY = re.compile(r"^SmartBrain backend listening on (http://\S+)\s*$")
 APP_READY = re.compile(r"^SmartBrain ready (\d+(?:\.\d+)?)\s*$")
 TARGET_S = 1.0
 BACKEND_START_S = 60.0
@@ -75,18 +76,8 @@ def real_backend() -> Iterator[str]:
         }
         with open(Path(data) / "backend.log", "w+b") as log:
             process = subprocess.Popen(
-                [
-                    sys.executable,
-                    str(MAIN),
-                    "serve",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    "0",
-                    "--workers",
-                    "1",
-                ]
-                + ["--exit-with-parent"],  # it stops if this script dies and our pipe closes
+                # the app's own command: it stops if this script dies and our pipe closes
+                serve_command(),
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=log,
@@ -110,7 +101,7 @@ def real_backend() -> Iterator[str]:
 def _read_backend_url(process: subprocess.Popen) -> str | None:
     assert process.stdout is not None
     for line, _when in _lines(process, BACKEND_START_S):
-        match = BACKEND_READY.match(line)
+        match = READY_LINE.match(line)
         if match:
             return match.group(1)
     return None

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QW
 
 from desktop import validation
 from desktop.api_client import ApiClient
-from desktop.forms import FormRequest, show_refusal
+from desktop.forms import FormRequest, fields_pass, show_refusal
 from desktop.two_step_change_dialogs import CODE_HINT
 from desktop.widgets import Banner, BusyBar, CodeBox, FieldBox, dialog_layout, repolish
 from desktop.worker import TaskRunner
@@ -127,11 +127,7 @@ class DeleteAccountDialog(QDialog):
         errors = {self.password: "" if password else "Enter your password."}
         if self._two_step:
             errors[self.code] = validation.any_code_error(code)
-        for field, message in errors.items():
-            field.set_error(message)
-        invalid = [field for field, message in errors.items() if message]
-        if invalid:
-            invalid[0].setFocus()
+        if not fields_pass(errors):
             return
         self.banner.clear()
         self._request.run(

@@ -54,6 +54,17 @@ def show_field_errors(error: Exception, boxes: Mapping[str, FieldBox]) -> list[F
     return shown
 
 
+def fields_pass(errors: Mapping[FieldBox, str]) -> bool:
+    """Show each box's message under it (an empty one clears it); when any box has one, focus
+    the first such box and answer False."""
+    for box, message in errors.items():
+        box.set_error(message)
+    invalid = [box for box, message in errors.items() if message]
+    if invalid:
+        invalid[0].setFocus()
+    return not invalid
+
+
 def reject_field(box: FieldBox, message: str) -> None:
     """Show `message` under `box` and select its text, so that typing replaces it."""
     box.set_error(message)

@@ -17,7 +17,7 @@ from desktop.errors import (
     describe,
     too_many_attempts_message,
 )
-from desktop.forms import reject_field
+from desktop.forms import fields_pass, reject_field
 from desktop.register_dialog import RegisterDialog
 from desktop.resources import app_icon
 from desktop.server_dialog import ServerDialog
@@ -273,11 +273,7 @@ class SignInWindow(QWidget):
             self.email: validation.email_error(email),
             self.password: "" if password else "Enter your password.",
         }
-        for field, message in errors.items():
-            field.set_error(message)
-        invalid = [field for field, message in errors.items() if message]
-        if invalid:
-            invalid[0].setFocus()
+        if not fields_pass(errors):
             return
         remember = self.remember.isChecked()
         self.banner.clear()

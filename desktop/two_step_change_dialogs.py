@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPushButton, QW
 
 from desktop import validation
 from desktop.api_client import ApiClient
-from desktop.forms import FormRequest, show_refusal
+from desktop.forms import FormRequest, fields_pass, show_refusal
 from desktop.recovery_codes_view import RecoveryCodesView
 from desktop.widgets import Banner, BusyBar, CodeBox, FieldBox, dialog_layout, repolish
 from desktop.worker import TaskRunner
@@ -106,11 +106,7 @@ class PasswordAndCodeDialog(QDialog):
             self.password: "" if password else "Enter your password.",
             self.code: validation.any_code_error(code),
         }
-        for field, message in errors.items():
-            field.set_error(message)
-        invalid = [field for field, message in errors.items() if message]
-        if invalid:
-            invalid[0].setFocus()
+        if not fields_pass(errors):
             return
         self.banner.clear()
         self._request.run(

@@ -191,17 +191,23 @@ def controller(make_controller, live_server) -> AppController:
     return make_controller(live_server)
 
 
+def type_credentials(qtbot, controller: AppController, account: Account, remember: bool):
+    """Types the account's email and password into the sign-in window, once it takes them."""
+    window = controller.sign_in_window
+    qtbot.waitUntil(window.submit.isEnabled)
+    window.email.edit.clear()
+    qtbot.keyClicks(window.email.edit, account.email)
+    qtbot.keyClicks(window.password.edit, account.password)
+    window.remember.setChecked(remember)
+    return window
+
+
 @pytest.fixture
 def sign_in(qtbot) -> Callable[..., MainWindow]:
     """Types the credentials into the sign-in window, presses Enter, waits for the main window."""
 
     def sign_in(controller: AppController, account: Account, remember: bool = False):
-        window = controller.sign_in_window
-        qtbot.waitUntil(window.submit.isEnabled)
-        window.email.edit.clear()
-        qtbot.keyClicks(window.email.edit, account.email)
-        qtbot.keyClicks(window.password.edit, account.password)
-        window.remember.setChecked(remember)
+        window = type_credentials(qtbot, controller, account, remember)
         with qtbot.waitSignal(window.signed_in, timeout=10_000):
             qtbot.keyClick(window.password.edit, Qt.Key.Key_Return)
         assert controller.main_window is not None

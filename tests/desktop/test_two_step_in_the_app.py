@@ -22,6 +22,7 @@ from desktop.profile_dialog import ProfileDialog
 from desktop.sign_in_window import SignInWindow
 from desktop.two_step_change_dialogs import NewRecoveryCodesDialog, TurnOffTwoStepDialog
 from desktop.two_step_setup_dialog import TwoStepSetupDialog
+from tests.desktop.conftest import type_credentials
 
 LEFT = Qt.MouseButton.LeftButton
 STEP = 30
@@ -77,12 +78,7 @@ def two_step(account, turn_on) -> TwoStep:
 
 def password_step(qtbot, controller, account, remember: bool = False) -> SignInWindow:
     """Types email and password and presses Enter; returns the window at its code step."""
-    window = controller.sign_in_window
-    qtbot.waitUntil(window.submit.isEnabled)
-    window.email.edit.clear()
-    qtbot.keyClicks(window.email.edit, account.email)
-    qtbot.keyClicks(window.password.edit, account.password)
-    window.remember.setChecked(remember)
+    window = type_credentials(qtbot, controller, account, remember)
     qtbot.keyClick(window.password.edit, Qt.Key.Key_Return)
     qtbot.waitUntil(window.code_page.isVisible, timeout=10_000)
     return window
