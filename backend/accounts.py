@@ -13,7 +13,7 @@ from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from backend.driver_statements import DriverStatement
-from backend.errors import ApiError, WrongPassword, session_ended
+from backend.errors import ApiError, WrongPassword, invalid_input, session_ended
 from backend.extensions import db, tokens
 from backend.hash_costs import hash_costs
 from backend.models import Login, User, user_json
@@ -119,7 +119,7 @@ def still_exists(user_id: int) -> bool:
 
 
 def get_user(user_id: int) -> User:
-    user = db.session.get(User, user_id)
+    user = find_user(user_id)
     if user is None:
         raise session_ended()  # the account was deleted meanwhile
     return user
@@ -191,12 +191,7 @@ def update_profile(user: User, fields: ProfileFields) -> User:
     for name in fields.model_fields_set & {"name", "age", "pet"}:
         value = getattr(fields, name)
         if name == "name" and value is None:
-            raise ApiError(
-                400,
-                "invalid_input",
-                "Please check the highlighted fields.",
-                {"name": "Name may not be empty."},
-            )
+            raise invalid_input({"name": "Name may not be empty."})
         setattr(user, name, value)
     db.session.commit()
     return user

@@ -70,18 +70,20 @@ def error_response(
 
 
 def api_error_response(error: ApiError):
-    if error.retry_after is None:
-        return error_response(error.status, error.code, error.message, error.fields, **error.extra)
+    extra = dict(error.extra)
+    if error.retry_after is not None:
+        extra["retryAfter"] = error.retry_after
     response, status = error_response(
-        error.status,
-        error.code,
-        error.message,
-        error.fields,
-        retryAfter=error.retry_after,
-        **error.extra,
+        error.status, error.code, error.message, error.fields, **extra
     )
-    response.headers["Retry-After"] = str(error.retry_after)
+    if error.retry_after is not None:
+        response.headers["Retry-After"] = str(error.retry_after)
     return response, status
+
+
+def invalid_input(fields: dict[str, str]) -> ApiError:
+    """400 with a message under each field of `fields` that needs another look."""
+    return ApiError(400, "invalid_input", "Please check the highlighted fields.", fields)
 
 
 def session_ended() -> ApiError:

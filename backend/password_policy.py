@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from backend.errors import ApiError
+from backend.errors import invalid_input
 
 _COMMON_COUNT = 10_000
 
@@ -38,6 +38,4 @@ def password_problem(password: str, email: str, name: str | None) -> str | None:
 def check_new_password(password: str, email: str, name: str | None, field: str) -> None:
     problem = password_problem(password, email, name)
     if problem:
-        raise ApiError(
-            400, "invalid_input", "Please check the highlighted fields.", {field: problem}
-        )
+        raise invalid_input({field: problem})

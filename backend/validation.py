@@ -8,7 +8,7 @@ from flask import request
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from backend.errors import ApiError
+from backend.errors import ApiError, invalid_input
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -42,6 +42,4 @@ def parse_body(model: type[Model]) -> Model:
         for item in error.errors(include_url=False):
             name = str(item["loc"][-1]) if item["loc"] else "body"
             fields.setdefault(name, _message(item))
-        raise ApiError(
-            400, "invalid_input", "Please check the highlighted fields.", fields
-        ) from None
+        raise invalid_input(fields) from None

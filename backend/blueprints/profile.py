@@ -9,7 +9,7 @@ from backend import accounts, responses, two_step
 from backend.account_deletion import delete_account
 from backend.auth import own_password_attempt, require_auth, require_own_user
 from backend.contract import endpoint
-from backend.errors import ApiError
+from backend.errors import invalid_input
 from backend.ranking import ranking
 from backend.schemas import ENTER_A_CODE, DeleteAccountBody, ProfileBody
 
@@ -43,7 +43,7 @@ def delete_profile(user_id: int, body: DeleteAccountBody):
     require_own_user(user_id)
     with own_password_attempt() as user:
         if body.email.lower() != user.email.strip().lower():
-            raise _invalid("email", "Type your email exactly as shown.")
+            raise invalid_input({"email": "Type your email exactly as shown."})
         code = _code_if_on(user.id, body.code)
         accounts.check_current_password(user, body.password, "password")
         if code is not None:
@@ -57,9 +57,5 @@ def _code_if_on(user_id: int, code: str | None) -> str | None:
     if not two_step.is_on(user_id):
         return None
     if code is None:
-        raise _invalid("code", ENTER_A_CODE)
+        raise invalid_input({"code": ENTER_A_CODE})
     return code
-
-
-def _invalid(field: str, message: str) -> ApiError:
-    return ApiError(400, "invalid_input", "Please check the highlighted fields.", {field: message})
